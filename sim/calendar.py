@@ -1,0 +1,87 @@
+"""The working calendar: opening hours, working days, and sim minutes.
+
+Simulation time is in minutes from 00:00 of the first calendar day (a
+``horizon.start_weekday``). Only working days count towards ``horizon.days``;
+the run ends at midnight after the last working day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.scenario import WEEKDAYS, Scenario
+
+__all__ = ["Clock", "Period"]
+
+DAY_MIN = 1440
+
+
+@dataclass(frozen=True)
+class Period:
+    """A span in which halls are open; ``sends_home`` if tickets still waiting at its end
+    go home (the day is over), otherwise they wait for the next period (lunch)."""
+
+    start: float
+    end: float
+    sends_home: bool
+
+
+class Clock:
+    """Working days and opening periods of a scenario in absolute sim minutes."""
+
+    def __init__(self, scenario: Scenario):
+        cal, horizon = scenario.calendar, scenario.horizon
+        self.intervals = cal.intervals_min
+        workdays = {WEEKDAYS.index(d) for d in cal.workdays}
+        first = WEEKDAYS.index(horizon.start_weekday)
+        starts, day = [], 0
+        while len(starts) < horizon.days:
+            if (first + day) % 7 in workdays:
+                starts.append(day * DAY_MIN)
+            day += 1
+        self.day_start = np.array(starts, dtype=float)
+        """Sim minute of 00:00 of each working day."""
+        self.weekday = [WEEKDAYS[(first + int(s // DAY_MIN)) % 7] for s in starts]
+        """Weekday name of each working day."""
+        self.days = len(starts)
+        self.horizon_min = float(starts[-1] + DAY_MIN)
+        self.open_min_per_day = float(sum(b - a for a, b in self.intervals))
+        self.periods = self._periods()
+
+    def _periods(self) -> list[Period]:
+        spans = [(s + a, s + b) for s in self.day_start for a, b in self.intervals]
+        merged: list[list[float]] = []
+        for a, b in spans:
+            if merged and merged[-1][1] == a:  # open across midnight: one period
+                merged[-1][1] = b
+            else:
+                merged.append([a, b])
+        periods = []
+        for i, (a, b) in enumerate(merged):
+            last = i == len(merged) - 1
+            same_day = not last and int(merged[i + 1][0] // DAY_MIN) == int((b - 1e-9) // DAY_MIN)
+            periods.append(Period(a, b, sends_home=not same_day))
+        return periods
+
+    @property
+    def open_min(self) -> float:
+        """Minutes open over the whole horizon."""
+        return self.open_min_per_day * self.days
+
+    def day_of(self, t: np.ndarray | float) -> np.ndarray:
+        """Index of the working day in which each time falls (last one started)."""
+        return np.searchsorted(self.day_start, t, side="right") - 1
+
+    def next_morning(self, day: int) -> float | None:
+        """Opening time of working day ``day + 1`` (None beyond the horizon)."""
+        if day + 1 >= self.days:
+            return None
+        return float(self.day_start[day + 1] + self.intervals[0][0])
+
+    def days_later(self, t: float, day: int, days: int) -> float | None:
+        """The same clock time ``days`` working days after ``t`` (on day ``day``), or None."""
+        if day + days >= self.days:
+            return None
+        return float(t - self.day_start[day] + self.day_start[day + days])

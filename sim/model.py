@@ -1,0 +1,134 @@
+"""Build and simulate one replication of a scenario: scenario + seed -> Records.
+
+Pure: no files, no printing. The event loop only moves tickets; travel, costs
+and per-matter totals are computed from the ticket log afterwards, in numpy.
+"""
+
+from __future__ import annotations
+
+import bisect
+
+import numpy as np
+import simpy
+
+from sim.calendar import Clock
+from sim.demand import HALL, ONLINE, STATION, Matters, generate_matters
+from sim.geography import CountyMap
+from sim.halls import Hall, hall_arrivals, opening_hours
+from sim.records import DONE, Records, TicketLog
+from sim.rng import Streams
+from sim.scenario import Scenario
+
+__all__ = ["COMPLETED", "IN_SYSTEM", "ONLINE_DONE", "STATION_DONE", "simulate"]
+
+COMPLETED, ONLINE_DONE, STATION_DONE, IN_SYSTEM = 0, 1, 2, 3
+"""How a matter ends: completed at a hall, done online, handled by a village station,
+or still in the system (waiting, in service, or due back) at the horizon."""
+
+
+def simulate(scenario: Scenario, replication: int = 0, seed: int | None = None) -> Records:
+    """Run replication ``replication`` of ``scenario`` (seed: the scenario's unless given)."""
+    streams = Streams(scenario.seed if seed is None else seed, replication)
+    clock = Clock(scenario)
+    county = CountyMap(scenario)
+    matters = generate_matters(scenario, clock, county, streams)
+    departments = sorted({s.department for s in scenario.services})
+    item_dept = np.array([departments.index(s.department) for s in scenario.services])
+    item_pinc = np.array([s.incomplete_prob for s in scenario.services])
+
+    env = simpy.Environment()
+    log = TicketLog()
+    day_start = clock.day_start.tolist()
+    return_days = matters.return_days.tolist()
+    halls: list[Hall] = []
+
+    def on_return(matter: int, h: int, sent_home: bool) -> None:
+        now = env.now
+        day = bisect.bisect_right(day_start, now) - 1
+        t = clock.next_morning(day) if sent_home else clock.days_later(now, day, return_days[matter])
+        if t is not None:  # else the matter is still open at the horizon
+            env.timeout(t - now).callbacks.append(lambda _: halls[h].arrive(matter))
+
+    dept = item_dept[matters.item].tolist()
+    service = matters.service_min.tolist()
+    doc_u = matters.doc_u.tolist()
+    pinc = item_pinc[matters.item].tolist()
+    for h, spec in enumerate(scenario.halls):
+        halls.append(Hall(env, h, spec, departments, log, dept, service, doc_u, pinc, on_return))
+        mine = np.flatnonzero((matters.channel == HALL) & (matters.hall == h))
+        env.process(hall_arrivals(env, halls[h], matters.t[mine].tolist(), mine.tolist()))
+    env.process(opening_hours(env, halls, clock.periods))
+    env.run(until=clock.horizon_min)
+    for hall in halls:
+        hall.finish_run(clock.horizon_min)
+
+    tickets = log.to_arrays()
+    return Records(
+        matters=_matter_table(scenario, clock, county, matters, tickets),
+        tickets=tickets,
+        halls={
+            "windows": np.array([hall.windows for hall in halls]),
+            "queue_area": np.array([hall.queue_area for hall in halls]),
+        },
+        days=clock.days,
+        horizon_min=clock.horizon_min,
+        open_min=clock.open_min,
+    )
+
+
+def _matter_table(
+    scenario: Scenario, clock: Clock, county: CountyMap, m: Matters, tk: dict[str, np.ndarray]
+) -> dict[str, np.ndarray]:
+    """Per-matter outcome columns from the requests and the ticket log."""
+    n, horizon = len(m), clock.horizon_min
+    started = ~np.isnan(tk["start"])
+    ended = ~np.isnan(tk["end"])
+    wait = np.where(started, tk["start"], np.where(ended, tk["end"], horizon)) - tk["arrive"]
+    served = np.where(started, np.where(ended, tk["end"], horizon) - tk["start"], 0.0)
+    trips = np.bincount(tk["matter"], minlength=n)
+    done = tk["outcome"] == DONE
+    t_done = np.full(n, np.nan)
+    t_done[tk["matter"][done]] = tk["end"][done]
+
+    status = np.full(n, IN_SYSTEM, dtype=np.int8)
+    status[m.channel == ONLINE] = ONLINE_DONE
+    status[m.channel == STATION] = STATION_DONE
+    status[~np.isnan(t_done)] = COMPLETED
+
+    in_person = m.channel == HALL
+    idx = np.flatnonzero(in_person)
+    trip = county.trips(m.town[idx], m.hall[idx], m.home_km[idx], m.mode_u[idx], m.access_min[idx])
+    mode = np.full(n, -1, dtype=np.int8)
+    mode[idx] = trip.mode
+    travel_min, travel_km, cost = np.zeros(n), np.zeros(n), np.zeros(n)
+    travel_min[idx] = trips[idx] * trip.minutes
+    travel_km[idx] = trips[idx] * 2 * trip.km
+    wait_min = np.bincount(tk["matter"], weights=wait, minlength=n)
+    service_min = np.bincount(tk["matter"], weights=served, minlength=n)
+    hours = (travel_min + wait_min + service_min) / 60
+    cost[idx] = trips[idx] * trip.cost
+    cost += hours * scenario.travel.value_of_time_yuan_per_h
+
+    days = np.full(n, np.nan)
+    days[status == ONLINE_DONE] = 0
+    days[status == STATION_DONE] = m.station_days[status == STATION_DONE]
+    ok = status == COMPLETED
+    days[ok] = clock.day_of(t_done[ok]) - clock.day_of(m.t[ok])
+    return {
+        "item": m.item.astype(np.int16),
+        "town": m.town.astype(np.int16),
+        "hall": m.hall.astype(np.int16),
+        "channel": m.channel,
+        "status": status,
+        "mode": mode,
+        "trips": trips.astype(np.int16),
+        "t_request": m.t,
+        "t_done": t_done,
+        "wait_min": wait_min,
+        "service_min": service_min,
+        "travel_min": travel_min,
+        "travel_km": travel_km,
+        "hours": hours,
+        "cost_yuan": cost,
+        "days_to_complete": days,
+    }
