@@ -56,13 +56,35 @@ def closest(name: str, options: list[str] | tuple[str, ...]) -> str:
     return f" (did you mean {near[0]!r}?)" if near else ""
 
 
+def _key(entry: Any) -> Any:
+    return entry.get("name", entry.get("id")) if isinstance(entry, dict) else None
+
+
 def deep_merge(base: Any, over: Any) -> Any:
-    """Merge ``over`` onto ``base``: mappings merge key by key, anything else replaces."""
+    """Merge ``over`` onto ``base``.
+
+    Mappings merge key by key. Lists whose entries all carry a ``name`` (or ``id``) in
+    both merge entry by entry: an entry of ``over`` updates the base entry of the same
+    name, new names are appended in order. Anything else replaces.
+    """
     if isinstance(base, dict) and isinstance(over, dict):
         merged = dict(base)
         for key, value in over.items():
             merged[key] = deep_merge(base[key], value) if key in base else value
         return merged
+    if (
+        isinstance(base, list) and isinstance(over, list) and base and over
+        and all(_key(e) is not None for e in base + over)
+    ):
+        merged_list = list(base)
+        position = {_key(e): i for i, e in enumerate(base)}
+        for entry in over:
+            if _key(entry) in position:
+                i = position[_key(entry)]
+                merged_list[i] = deep_merge(merged_list[i], entry)
+            else:
+                merged_list.append(entry)
+        return merged_list
     return over
 
 
