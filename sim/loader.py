@@ -289,6 +289,15 @@ def _where(lines: Mapping[Loc, Where], loc: Loc, default: str) -> str:
     return f"{default}: "
 
 
+_PHRASES = [
+    ("Input should be greater than or equal to", "must be ≥"),
+    ("Input should be greater than", "must be >"),
+    ("Input should be less than or equal to", "must be ≤"),
+    ("Input should be less than", "must be <"),
+    ("Input should be", "must be"),
+]
+
+
 def _messages(exc: ValidationError, data: dict, lines: Mapping[Loc, Where], file: str):
     out = []
     for err in exc.errors():
@@ -307,6 +316,8 @@ def _messages(exc: ValidationError, data: dict, lines: Mapping[Loc, Where], file
             msg = "required field is missing"
         else:
             msg = msg.removeprefix("Value error, ")
+            for long, short in _PHRASES:
+                msg = msg.replace(long, short)
             value = err.get("input")
             if isinstance(value, int | float | str | bool) and kind != "dist":
                 msg += f", got {value!r}"
