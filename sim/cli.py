@@ -32,9 +32,17 @@ out = Console(width=None if sys.stdout.isatty() else 120)
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 120)
 
 KEY_METRICS = [
-    "matters", "share_online", "trips_per_matter", "share_one_trip", "travel_min",
-    "wait_min_mean", "wait_min_p90", "days_to_complete", "sent_home",
-    "window_utilisation", "citizen_hours",
+    "matters",
+    "share_online",
+    "trips_per_matter",
+    "share_one_trip",
+    "travel_min",
+    "wait_min_mean",
+    "wait_min_p90",
+    "days_to_complete",
+    "sent_home",
+    "window_utilisation",
+    "citizen_hours",
 ]
 
 
@@ -66,9 +74,7 @@ def _guarded(command: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-ScenarioArg = Annotated[
-    Path, typer.Argument(help="Scenario YAML file.", show_default=False)
-]
+ScenarioArg = Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)]
 SetOpt = Annotated[
     list[str] | None,
     typer.Option("--set", help="Override a field: PATH=VALUE, e.g. halls[0].windows[1].count=8."),
@@ -113,8 +119,15 @@ def print_key_metrics(results: Results, console: Console = out) -> None:
         table.add_row(metric, _fmt(r["mean"]), ci, METRICS[metric])
     console.print(table)
     halls = Table(title="per hall (means)")
-    for column in ("hall", "windows", "services/day", "wait mean min", "wait p90 min",
-                   "utilisation", "sent home"):
+    for column in (
+        "hall",
+        "windows",
+        "services/day",
+        "wait mean min",
+        "wait p90 min",
+        "utilisation",
+        "sent home",
+    ):
         halls.add_column(column, justify="left" if column == "hall" else "right")
     wide = s[s.scope.str.startswith("hall:")].pivot(index="scope", columns="metric", values="mean")
     for hall in results.scenario.halls:
@@ -123,9 +136,13 @@ def print_key_metrics(results: Results, console: Console = out) -> None:
             continue
         r = wide.loc[scope]
         halls.add_row(
-            hall.name, _fmt(r.get("window_staff")), _fmt(r.get("throughput_per_day")),
-            _fmt(r.get("wait_min_mean")), _fmt(r.get("wait_min_p90")),
-            f"{r.get('window_utilisation', float('nan')):.0%}", _fmt(r.get("sent_home")),
+            hall.name,
+            _fmt(r.get("window_staff")),
+            _fmt(r.get("throughput_per_day")),
+            _fmt(r.get("wait_min_mean")),
+            _fmt(r.get("wait_min_p90")),
+            f"{r.get('window_utilisation', float('nan')):.0%}",
+            _fmt(r.get("sent_home")),
         )
     console.print(halls)
 
@@ -135,8 +152,12 @@ def _progress(total: int, quiet: bool, label: str):
     if quiet or not sys.stderr.isatty():
         return None, None
     bar = Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=err, transient=True,
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
     )
     task = bar.add_task(label, total=total)
     return bar, (lambda _k: bar.advance(task))

@@ -80,8 +80,8 @@ class Matters:
     """Hall index for in-person matters, -1 otherwise."""
     home_km: np.ndarray
     mode_u: np.ndarray
-    access_min: np.ndarray
-    """Access wait per mode [matter, mode], one way."""
+    access_min: dict[int, np.ndarray]
+    """One-way access wait drawn per matter, for each mode whose wait is random (by index)."""
     doc_u: np.ndarray
     """Uniform draw: documents are missing if below the item's incomplete_prob × pre-check."""
     service_min: np.ndarray
@@ -100,6 +100,9 @@ def generate_matters(
     profile = DayProfile(clock.intervals, scenario.demand.hour_profile)
     day_weight = weekday_weights(scenario.demand, scenario.calendar.workdays, clock.weekday)
     per_year = scenario.demand.days_per_year
+    random_access = [
+        (j, m) for j, m in enumerate(scenario.travel.modes) if m.access_wait_min.variance > 0
+    ]
     parts: list[dict[str, np.ndarray]] = []
     for i, service in enumerate(scenario.services):
         for t, town in enumerate(scenario.geography.towns):
@@ -115,31 +118,41 @@ def generate_matters(
             u = streams.get("channel", *key).random(n)
             station = service.station_share if town.stations else 0.0
             channel = np.where(
-                u < service.online_share, ONLINE,
+                u < service.online_share,
+                ONLINE,
                 np.where(u < service.online_share + station, STATION, HALL),
             )
-            access = np.column_stack([
-                m.access_wait_min.sample(streams.get("access", m.name, *key), n)
-                for m in scenario.travel.modes
-            ])
-            parts.append({
-                "item": np.full(n, i, dtype=np.int32),
-                "town": np.full(n, t, dtype=np.int32),
-                "t": when,
-                "channel": channel.astype(np.int8),
-                "hall": np.where(channel == HALL, county.choice[i, t], -1).astype(np.int32),
-                "home_km": county.resident_km[t].sample(streams.get("home", *key), n),
-                "mode_u": streams.get("mode", *key).random(n),
-                "access_min": access,
-                "doc_u": streams.get("documents", *key).random(n),
-                "service_min": service.service_min.sample(
-                    streams.get("service", *key), 2 * n
-                ).reshape(n, 2),
-                "return_days": np.maximum(1, np.rint(scenario.demand.return_days.sample(
-                    streams.get("return", *key), n))).astype(np.int32),
-                "station_days": np.rint(scenario.demand.station_days.sample(
-                    streams.get("station", *key), n)).astype(np.int32),
-            })
-    columns = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
-    order = np.argsort(columns["t"], kind="stable")
-    return Matters(**{k: v[order] for k, v in columns.items()})
+            parts.append(
+                {
+                    "item": np.full(n, i, dtype=np.int32),
+                    "town": np.full(n, t, dtype=np.int32),
+                    "t": when,
+                    "channel": channel.astype(np.int8),
+                    "hall": np.where(channel == HALL, county.choice[i, t], -1).astype(np.int32),
+                    "home_km": county.resident_km[t].sample(streams.get("home", *key), n),
+                    "mode_u": streams.get("mode", *key).random(n),
+                    **{
+                        f"access_{j}": m.access_wait_min.sample(
+                            streams.get("access", m.name, *key), n
+                        )
+                        for j, m in random_access
+                    },
+                    "doc_u": streams.get("documents", *key).random(n),
+                    "service_min": service.service_min.sample(
+                        streams.get("service", *key), 2 * n
+                    ).reshape(n, 2),
+                    "return_days": np.maximum(
+                        1,
+                        np.rint(scenario.demand.return_days.sample(streams.get("return", *key), n)),
+                    ).astype(np.int32),
+                    "station_days": np.rint(
+                        scenario.demand.station_days.sample(streams.get("station", *key), n)
+                    ).astype(np.int32),
+                }
+            )
+    order = np.argsort(np.concatenate([p["t"] for p in parts]), kind="stable")
+    columns = {}
+    for key in list(parts[0]):  # one column at a time: peak memory ≈ one extra column
+        columns[key] = np.concatenate([p.pop(key) for p in parts])[order]
+    access = {j: columns.pop(f"access_{j}") for j, _ in random_access}
+    return Matters(**columns, access_min=access)

@@ -52,13 +52,17 @@ class CountyMap:
         """Distribution of home -> town-centre km per town."""
         mean_home = np.array([d.mean for d in self.resident_km])
         self.expected_min = np.array(
-            [[self.expected_one_way_min(mean_home[i] + km) for km in row]
-             for i, row in enumerate(self.road_km)]
+            [
+                [self.expected_one_way_min(mean_home[i] + km) for km in row]
+                for i, row in enumerate(self.road_km)
+            ]
         )
         """Expected one-way travel minutes [town, hall], for the choice of hall."""
         self.choice = np.array(
-            [[self._choose(scenario, s, t) for t in range(len(self.towns))]
-             for s in range(len(scenario.services))]
+            [
+                [self._choose(scenario, s, t) for t in range(len(self.towns))]
+                for s in range(len(scenario.services))
+            ]
         )
         """Hall index used for [item, town] (-1 where no demand can arise)."""
 
@@ -77,41 +81,61 @@ class CountyMap:
             return -1
         return min(options, key=lambda h: (self.expected_min[t, h], h))
 
-    def mode_probabilities(self, km: np.ndarray) -> np.ndarray:
-        """Probability of each mode [matter, mode] for one-way trips of ``km``."""
-        km = np.asarray(km, dtype=float)
-        probs = np.zeros((km.size, len(self.modes)))
+    def _weights(self, km: np.ndarray) -> list[np.ndarray]:
+        """Unnormalised weight of each mode for one-way trips of ``km`` (one vector a mode)."""
         taken = np.zeros(km.size, dtype=bool)
+        weights = [np.zeros(km.size) for _ in self.modes]
         for m, mode in enumerate(self.modes):  # modes without a share: everyone within range
             if mode.share is None:
                 hit = ~taken & (km <= mode.max_km)
-                probs[hit, m] = 1.0
+                weights[m][hit] = 1.0
                 taken |= hit
         for m, mode in enumerate(self.modes):
             if mode.share is not None:
                 allowed = ~taken if mode.max_km is None else ~taken & (km <= mode.max_km)
-                probs[allowed, m] = mode.share
-        rest = ~taken
-        probs[rest] /= probs[rest].sum(axis=1, keepdims=True)
-        return probs
+                weights[m][allowed] = mode.share
+        return weights
+
+    def choose_mode(self, km: np.ndarray, mode_u: np.ndarray) -> np.ndarray:
+        """Mode index of each trip: the citizen's uniform ``mode_u`` against the cumulative
+        probabilities of the modes allowed for ``km``."""
+        weights = self._weights(km)
+        target = mode_u * np.sum(weights, axis=0)
+        mode = np.full(km.size, -1)
+        last_allowed = np.zeros(km.size, dtype=int)
+        lower = np.zeros(km.size)
+        for m, w in enumerate(weights):
+            mode[(mode < 0) & (w > 0) & (target < lower + w)] = m
+            last_allowed[w > 0] = m
+            lower += w
+        return np.where(mode < 0, last_allowed, mode)  # u × total rounded up to the total
 
     def expected_one_way_min(self, km: float) -> float:
-        probs = self.mode_probabilities(np.array([km]))[0]
+        weights = np.array(self._weights(np.array([km])))[:, 0]
+        probs = weights / weights.sum()
         return float(
-            sum(p * (km / m.speed_kmh * 60 + m.access_wait_min.mean)
-                for p, m in zip(probs, self.modes, strict=True))
+            sum(
+                p * (km / m.speed_kmh * 60 + m.access_wait_min.mean)
+                for p, m in zip(probs, self.modes, strict=True)
+            )
         )
 
     def trips(
-        self, town: np.ndarray, hall: np.ndarray, home_km: np.ndarray, mode_u: np.ndarray,
-        access_min: np.ndarray,
+        self,
+        town: np.ndarray,
+        hall: np.ndarray,
+        home_km: np.ndarray,
+        mode_u: np.ndarray,
+        access_min: dict[int, np.ndarray],
     ) -> Trips:
-        """Travel of matters from ``town`` to ``hall``; ``mode_u`` and ``access_min[:, mode]``
-        are the citizens' own draws (so a change of hall changes the trip, not the citizen)."""
+        """Travel of matters from ``town`` to ``hall``. ``mode_u`` and ``access_min`` (drawn
+        waits of the modes whose wait is random) are the citizens' own draws, so a change of
+        hall changes the trip, not the citizen."""
         km = home_km + self.road_km[town, hall]
-        cum = np.cumsum(self.mode_probabilities(km), axis=1)
-        mode = np.minimum((cum <= mode_u[:, None]).sum(axis=1), len(self.modes) - 1)
+        mode = self.choose_mode(km, mode_u)
         speed = np.array([m.speed_kmh for m in self.modes])[mode]
         cost_km = np.array([m.cost_per_km_yuan for m in self.modes])[mode]
-        wait = access_min[np.arange(km.size), mode]
+        wait = np.array([m.access_wait_min.mean for m in self.modes])[mode]  # constant waits
+        for j, drawn in access_min.items():
+            wait = np.where(mode == j, drawn, wait)
         return Trips(mode, km, 2 * (km / speed * 60 + wait), 2 * km * cost_km)

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 
+import numpy as np
 import simpy
 
 from sim.records import DONE, INCOMPLETE, SENT_HOME, TicketLog
@@ -32,9 +33,9 @@ __all__ = ["Hall", "hall_arrivals", "opening_hours"]
 class Hall:
     """One hall's windows and queues during a run.
 
-    Per-matter inputs are plain lists indexed by matter (fast to read in the event loop):
-    ``dept`` (department index), ``service`` ((first, after-documents) base minutes),
-    ``doc_u`` and ``incomplete_prob``. ``on_return(matter, hall, sent_home)`` is called
+    Per-matter inputs are numpy arrays indexed by matter: ``dept`` (department index),
+    ``service`` ([matter, 0] first visit, [matter, 1] after missing documents, base
+    minutes), ``doc_u`` and ``incomplete_prob``. ``on_return(matter, hall, sent_home)`` is called
     when a citizen leaves without the matter done (sent home, or documents missing).
     """
 
@@ -45,10 +46,10 @@ class Hall:
         spec: HallSpec,
         departments: Sequence[str],
         log: TicketLog,
-        dept: Sequence[int],
-        service: Sequence[Sequence[float]],
-        doc_u: Sequence[float],
-        incomplete_prob: Sequence[float],
+        dept: np.ndarray,
+        service: np.ndarray,
+        doc_u: np.ndarray,
+        incomplete_prob: np.ndarray,
         on_return: Callable[[int, int, bool], None],
     ):
         self.env, self.index, self.log = env, index, log
@@ -61,7 +62,8 @@ class Hall:
         self.idle = [g.count for g in groups]
         self.windows = sum(self.idle)
         self.group_depts = [
-            list(range(len(departments))) if g.skills == "all"
+            list(range(len(departments)))
+            if g.skills == "all"
             else [departments.index(d) for d in g.skills]
             for g in groups
         ]
@@ -111,7 +113,8 @@ class Hall:
         log.start[ticket] = self.env.now
         log.group[ticket] = g
         after_docs = matter in self.docs_missing_seen
-        done = self.env.timeout(self._service[matter][after_docs] / self.speed[g], ticket)
+        base = float(self._service[matter, int(after_docs)])
+        done = self.env.timeout(base / self.speed[g], ticket)
         done.callbacks.append(self._finish)
 
     def _finish(self, event: simpy.Event) -> None:
@@ -168,10 +171,11 @@ class Hall:
 
 
 def hall_arrivals(
-    env: simpy.Environment, hall: Hall, times: Sequence[float], matters: Sequence[int]
+    env: simpy.Environment, hall: Hall, times: np.ndarray, matters: np.ndarray
 ) -> Iterator[simpy.Event]:
     """Process: citizens of ``matters`` reach ``hall`` at ``times`` (sorted)."""
-    for t, matter in zip(times, matters, strict=True):
+    for i in range(times.size):  # scalar by scalar: no per-run Python lists in memory
+        t, matter = float(times[i]), int(matters[i])
         if t > env.now:
             yield env.timeout(t - env.now)
         hall.arrive(matter)

@@ -117,15 +117,19 @@ def _resolve_file(path: Path, stack: tuple[Path, ...]) -> tuple[dict, dict[Loc, 
         chain = " -> ".join(p.name for p in (*stack, path))
         raise ScenarioError([f"{stack[-1]}: extends: cycle {chain}"])
     data, lines = _read_yaml(path)
-    towns_csv = data.get("geography", {}).get("towns_csv") if isinstance(
-        data.get("geography"), dict
-    ) else None
+    towns_csv = (
+        data.get("geography", {}).get("towns_csv")
+        if isinstance(data.get("geography"), dict)
+        else None
+    )
     if towns_csv is not None:
         data["geography"] = dict(data["geography"])
         del data["geography"]["towns_csv"]
         where = lines.get(("geography", "towns_csv"), (str(path), None))
         if "towns" in data["geography"]:
-            raise ScenarioError([f"{_at(where)}geography.towns_csv: give towns or towns_csv, not both"])
+            raise ScenarioError(
+                [f"{_at(where)}geography.towns_csv: give towns or towns_csv, not both"]
+            )
         data["geography"]["towns"], csv_lines = _read_towns_csv(path.parent / str(towns_csv), where)
         lines.update(csv_lines)
     parent = data.pop("extends", None)
@@ -147,7 +151,9 @@ def _read_towns_csv(path: Path, where: Where) -> tuple[list[dict], dict[Loc, Whe
         with path.open(newline="", encoding="utf-8-sig") as f:
             rows = list(csv.DictReader(f))
     except OSError:
-        raise ScenarioError([f"{_at(where)}geography.towns_csv: file {str(path)!r} not found"]) from None
+        raise ScenarioError(
+            [f"{_at(where)}geography.towns_csv: file {str(path)!r} not found"]
+        ) from None
     towns, lines = [], {}
     for i, row in enumerate(rows):
         town = {}
@@ -311,7 +317,8 @@ def _messages(exc: ValidationError, data: dict, lines: Mapping[Loc, Where], file
         kind, msg = err["type"], err["msg"]
         if kind == "extra_forbidden":
             keys = _keys_at(loc[:-1])
-            msg = f"unknown key {loc[-1]!r}{closest(str(loc[-1]), keys)}; valid keys: {', '.join(keys)}"
+            hint = closest(str(loc[-1]), keys)
+            msg = f"unknown key {loc[-1]!r}{hint}; valid keys: {', '.join(keys)}"
         elif kind == "missing":
             msg = "required field is missing"
         else:
@@ -341,7 +348,8 @@ def _overrides(overrides: Iterable[str] | Mapping[str, Any]) -> list[tuple[str, 
 
 
 def load_scenario(
-    path: str | Path, set: Iterable[str] | Mapping[str, Any] = ()  # noqa: A002 (CLI's name)
+    path: str | Path,
+    set: Iterable[str] | Mapping[str, Any] = (),  # noqa: A002 (CLI's name)
 ) -> Scenario:
     """Read, merge (``extends``), override (``set``) and validate a scenario file.
 
@@ -361,7 +369,9 @@ def load_scenario(
     return validate_data(data, str(path), lines)
 
 
-def validate_data(data: dict, source: str = "scenario", lines: Mapping[Loc, Where] = {}) -> Scenario:
+def validate_data(
+    data: dict, source: str = "scenario", lines: Mapping[Loc, Where] = {}
+) -> Scenario:
     """Validate plain data (as from YAML); problems raise :class:`ScenarioError`."""
     try:
         return Scenario.model_validate(data)

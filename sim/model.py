@@ -39,37 +39,54 @@ def simulate(scenario: Scenario, replication: int = 0, seed: int | None = None) 
     env = simpy.Environment()
     log = TicketLog()
     day_start = clock.day_start.tolist()
-    return_days = matters.return_days.tolist()
+    return_days = matters.return_days
     halls: list[Hall] = []
 
     def on_return(matter: int, h: int, sent_home: bool) -> None:
         now = env.now
         day = bisect.bisect_right(day_start, now) - 1
-        t = clock.next_morning(day) if sent_home else clock.days_later(now, day, return_days[matter])
+        t = (
+            clock.next_morning(day)
+            if sent_home
+            else clock.days_later(now, day, int(return_days[matter]))
+        )
         if t is not None:  # else the matter is still open at the horizon
             env.timeout(t - now).callbacks.append(lambda _: halls[h].arrive(matter))
 
-    dept = item_dept[matters.item].tolist()
-    service = matters.service_min.tolist()
-    doc_u = matters.doc_u.tolist()
-    pinc = item_pinc[matters.item].tolist()
+    dept = item_dept[matters.item]
     for h, spec in enumerate(scenario.halls):
-        halls.append(Hall(env, h, spec, departments, log, dept, service, doc_u, pinc, on_return))
+        halls.append(
+            Hall(
+                env,
+                h,
+                spec,
+                departments,
+                log,
+                dept,
+                matters.service_min,
+                matters.doc_u,
+                item_pinc[matters.item],
+                on_return,
+            )
+        )
         mine = np.flatnonzero((matters.channel == HALL) & (matters.hall == h))
-        env.process(hall_arrivals(env, halls[h], matters.t[mine].tolist(), mine.tolist()))
+        env.process(hall_arrivals(env, halls[h], matters.t[mine], mine))
     env.process(opening_hours(env, halls, clock.periods))
     env.run(until=clock.horizon_min)
     for hall in halls:
         hall.finish_run(clock.horizon_min)
+    hall_totals = {
+        "windows": np.array([hall.windows for hall in halls]),
+        "queue_area": np.array([hall.queue_area for hall in halls]),
+    }
+    del halls[:], dept  # release what only the event loop needed
+    matters.service_min = matters.doc_u = matters.return_days = np.empty(0)
 
     tickets = log.to_arrays()
     return Records(
         matters=_matter_table(scenario, clock, county, matters, tickets),
         tickets=tickets,
-        halls={
-            "windows": np.array([hall.windows for hall in halls]),
-            "queue_area": np.array([hall.queue_area for hall in halls]),
-        },
+        halls=hall_totals,
         days=clock.days,
         horizon_min=clock.horizon_min,
         open_min=clock.open_min,
@@ -97,7 +114,8 @@ def _matter_table(
 
     in_person = m.channel == HALL
     idx = np.flatnonzero(in_person)
-    trip = county.trips(m.town[idx], m.hall[idx], m.home_km[idx], m.mode_u[idx], m.access_min[idx])
+    access = {j: drawn[idx] for j, drawn in m.access_min.items()}
+    trip = county.trips(m.town[idx], m.hall[idx], m.home_km[idx], m.mode_u[idx], access)
     mode = np.full(n, -1, dtype=np.int8)
     mode[idx] = trip.mode
     travel_min, travel_km, cost = np.zeros(n), np.zeros(n), np.zeros(n)
@@ -124,11 +142,16 @@ def _matter_table(
         "trips": trips.astype(np.int16),
         "t_request": m.t,
         "t_done": t_done,
-        "wait_min": wait_min,
-        "service_min": service_min,
-        "travel_min": travel_min,
-        "travel_km": travel_km,
-        "hours": hours,
-        "cost_yuan": cost,
-        "days_to_complete": days,
+        **{  # per-matter amounts in float32 (7 digits) to keep the log compact
+            name: column.astype(np.float32)
+            for name, column in (
+                ("wait_min", wait_min),
+                ("service_min", service_min),
+                ("travel_min", travel_min),
+                ("travel_km", travel_km),
+                ("hours", hours),
+                ("cost_yuan", cost),
+                ("days_to_complete", days),
+            )
+        },
     }

@@ -19,8 +19,13 @@ PENDING, DONE, INCOMPLETE, SENT_HOME = 0, 1, 2, 3
 completed; served but documents were missing; still waiting at closing, sent home."""
 
 TICKET_COLUMNS = {
-    "matter": "l", "hall": "h", "group": "h", "outcome": "b",
-    "arrive": "d", "start": "d", "end": "d",
+    "matter": "l",
+    "hall": "h",
+    "group": "h",
+    "outcome": "b",
+    "arrive": "d",
+    "start": "d",
+    "end": "d",
 }
 
 
@@ -43,8 +48,8 @@ class TicketLog:
         return len(self.arrive) - 1
 
     def to_arrays(self) -> dict[str, np.ndarray]:
-        return {
-            name: np.frombuffer(getattr(self, name), dtype=np.dtype(code)).copy()
+        return {  # views on the buffers: no copy
+            name: np.frombuffer(getattr(self, name), dtype=np.dtype(code))
             for name, code in TICKET_COLUMNS.items()
         }
 

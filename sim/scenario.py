@@ -73,7 +73,10 @@ def deep_merge(base: Any, over: Any) -> Any:
             merged[key] = deep_merge(base[key], value) if key in base else value
         return merged
     if (
-        isinstance(base, list) and isinstance(over, list) and base and over
+        isinstance(base, list)
+        and isinstance(over, list)
+        and base
+        and over
         and all(_key(e) is not None for e in base + over)
     ):
         merged_list = list(base)
@@ -403,32 +406,39 @@ class Scenario(_Model):
             if hall.catchment != "all":
                 for c, town in enumerate(hall.catchment):
                     if town not in towns:
-                        yield f"halls[{h}].catchment[{c}]", (
-                            f"unknown town {town!r}{closest(town, towns)}"
+                        yield (
+                            f"halls[{h}].catchment[{c}]",
+                            (f"unknown town {town!r}{closest(town, towns)}"),
                         )
             if hall.serves != "all":
                 for d, dept in enumerate(hall.serves.department):
                     if dept not in departments:
-                        yield f"halls[{h}].serves.department[{d}]", (
-                            f"no item has department {dept!r}{closest(dept, departments)}"
+                        yield (
+                            f"halls[{h}].serves.department[{d}]",
+                            (f"no item has department {dept!r}{closest(dept, departments)}"),
                         )
                 for i, item in enumerate(hall.serves.ids):
                     if item not in ids:
-                        yield f"halls[{h}].serves.ids[{i}]", (
-                            f"unknown item id {item!r}{closest(item, ids)}"
+                        yield (
+                            f"halls[{h}].serves.ids[{i}]",
+                            (f"unknown item id {item!r}{closest(item, ids)}"),
                         )
             for w, group in enumerate(hall.windows):
                 if group.skills != "all":
                     for k, dept in enumerate(group.skills):
                         if dept not in departments:
-                            yield f"halls[{h}].windows[{w}].skills[{k}]", (
-                                f"no item has department {dept!r}{closest(dept, departments)}"
+                            yield (
+                                f"halls[{h}].windows[{w}].skills[{k}]",
+                                (f"no item has department {dept!r}{closest(dept, departments)}"),
                             )
-            for i, service in enumerate(self.services):
+            for service in self.services:
                 if hall.serves_item(service) and not hall.covers_department(service.department):
-                    yield f"halls[{h}].windows", (
-                        f"the hall serves item {service.id!r} but no window (count > 0) has "
-                        f"skill {service.department!r}"
+                    yield (
+                        f"halls[{h}].windows",
+                        (
+                            f"the hall serves item {service.id!r} but no window (count > 0) has "
+                            f"skill {service.department!r}"
+                        ),
                     )
         for i, service in enumerate(self.services):
             has_demand = service.per_1000_residents_per_year > 0 or (
@@ -438,9 +448,12 @@ class Scenario(_Model):
                 continue
             for town in self.geography.towns:
                 if not self.halls_for(service, town.name):
-                    yield f"services[{i}]", (
-                        f"no hall serves item {service.id!r} for town {town.name!r} "
-                        "(check the halls' serves and catchment)"
+                    yield (
+                        f"services[{i}]",
+                        (
+                            f"no hall serves item {service.id!r} for town {town.name!r} "
+                            "(check the halls' serves and catchment)"
+                        ),
                     )
                     break
 
@@ -470,4 +483,3 @@ class Scenario(_Model):
     def to_data(self) -> dict[str, Any]:
         """Plain data (as in YAML) that validates back to this scenario."""
         return self.model_dump(mode="json", by_alias=True)
-

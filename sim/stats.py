@@ -116,27 +116,33 @@ def replication_metrics(scenario: Scenario, records: Records) -> pd.DataFrame:
     m, tk = records.matters, records.tickets
     every_matter = np.ones(len(m["item"]), dtype=bool)
     every_ticket = np.ones(len(tk["matter"]), dtype=bool)
-    rows = [{
-        "scope": "all",
-        **_citizens(m, every_matter),
-        **_visits(tk, every_ticket, records.days),
-        **_windows(tk, every_ticket, records, np.arange(len(scenario.halls))),
-    }]
+    rows = [
+        {
+            "scope": "all",
+            **_citizens(m, every_matter),
+            **_visits(tk, every_ticket, records.days),
+            **_windows(tk, every_ticket, records, np.arange(len(scenario.halls))),
+        }
+    ]
     for h, hall in enumerate(scenario.halls):
         mine = tk["hall"] == h
-        rows.append({
-            "scope": f"hall:{hall.name}",
-            **_citizens(m, m["hall"] == h),
-            **_visits(tk, mine, records.days),
-            **_windows(tk, mine, records, np.array([h])),
-        })
+        rows.append(
+            {
+                "scope": f"hall:{hall.name}",
+                **_citizens(m, m["hall"] == h),
+                **_visits(tk, mine, records.days),
+                **_windows(tk, mine, records, np.array([h])),
+            }
+        )
     ticket_town = m["town"][tk["matter"]]
     for t, town in enumerate(scenario.geography.towns):
-        rows.append({
-            "scope": f"town:{town.name}",
-            **_citizens(m, m["town"] == t),
-            **_visits(tk, ticket_town == t, records.days),
-        })
+        rows.append(
+            {
+                "scope": f"town:{town.name}",
+                **_citizens(m, m["town"] == t),
+                **_visits(tk, ticket_town == t, records.days),
+            }
+        )
     frame = pd.DataFrame(rows)
     return frame.reindex(columns=["scope", *METRICS])
 

@@ -50,7 +50,9 @@ def _target(results: Results, out: str | Path | None, root: str | Path) -> Path:
     return target
 
 
-def write_run(results: Results, out: str | Path | None = None, root: str | Path = "results") -> Path:
+def write_run(
+    results: Results, out: str | Path | None = None, root: str | Path = "results"
+) -> Path:
     """Write scenario.resolved.yaml, manifest.json, summary.csv, replications.csv and, when
     the run was logged, matters.parquet. ``out`` replaces an existing folder of that name."""
     target = _target(results, out, root)

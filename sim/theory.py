@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 __all__ = ["erlang_c", "mmc_mean_wait", "mg1_mean_wait"]
 
 
@@ -32,4 +30,3 @@ def mg1_mean_wait(arrival_rate: float, mean_service: float, service_variance: fl
         raise ValueError("need load < 1 for a stable queue")
     second_moment = service_variance + mean_service**2
     return arrival_rate * second_moment / (2 * (1 - rho))
-

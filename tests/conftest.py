@@ -12,8 +12,9 @@ ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
 
 
-def mmc_data(c: int, load: float, mean_service: float = 10.0, days: int = 20,
-             service: object = None) -> dict:
+def mmc_data(
+    c: int, load: float, mean_service: float = 10.0, days: int = 20, service: object = None
+) -> dict:
     """An M/M/c hall: open 24/7, one item, no travel, exponential service by default.
 
     ``load`` is the utilisation ρ = λ·E[S]/c.
@@ -23,16 +24,26 @@ def mmc_data(c: int, load: float, mean_service: float = 10.0, days: int = 20,
         "name": f"mmc c={c} load={load}",
         "seed": 11,
         "horizon": {"days": days},
-        "calendar": {"opening_hours": [["00:00", "24:00"]],
-                     "workdays": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]},
+        "calendar": {
+            "opening_hours": [["00:00", "24:00"]],
+            "workdays": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+        },
         "travel": {"modes": [{"name": "car", "speed_kmh": 50, "share": 1}]},
-        "geography": {"towns": [{"name": "Town", "population": 1000, "x_km": 0, "y_km": 0,
-                                 "resident_km": 0}]},
+        "geography": {
+            "towns": [{"name": "Town", "population": 1000, "x_km": 0, "y_km": 0, "resident_km": 0}]
+        },
         "demand": {"days_per_year": 1},
-        "services": [{"id": "item", "kind": "approval", "department": "dept",
-                      "per_1000_residents_per_year": per_day,
-                      "service_min": service if service is not None
-                      else {"dist": "exponential", "mean": mean_service}}],
+        "services": [
+            {
+                "id": "item",
+                "kind": "approval",
+                "department": "dept",
+                "per_1000_residents_per_year": per_day,
+                "service_min": service
+                if service is not None
+                else {"dist": "exponential", "mean": mean_service},
+            }
+        ],
         "halls": [{"name": "Hall", "windows": [{"count": c, "skills": "all"}]}],
     }
 
@@ -43,29 +54,74 @@ def small_county() -> dict:
         "name": "small county",
         "seed": 5,
         "horizon": {"days": 10},
-        "travel": {"modes": [{"name": "walk", "speed_kmh": 4.5, "max_km": 2},
-                             {"name": "car", "speed_kmh": 45, "share": 0.6},
-                             {"name": "bus", "speed_kmh": 30, "share": 0.4,
-                              "access_wait_min": {"dist": "uniform", "low": 0, "high": 20}}]},
-        "geography": {"towns": [
-            {"name": "Seatville", "population": 60000, "enterprises": 900, "x_km": 1, "y_km": 0},
-            {"name": "Farton", "population": 30000, "enterprises": 300, "x_km": 25, "y_km": 0,
-             "stations": True},
-        ]},
+        "travel": {
+            "modes": [
+                {"name": "walk", "speed_kmh": 4.5, "max_km": 2},
+                {"name": "car", "speed_kmh": 45, "share": 0.6},
+                {
+                    "name": "bus",
+                    "speed_kmh": 30,
+                    "share": 0.4,
+                    "access_wait_min": {"dist": "uniform", "low": 0, "high": 20},
+                },
+            ]
+        },
+        "geography": {
+            "towns": [
+                {
+                    "name": "Seatville",
+                    "population": 60000,
+                    "enterprises": 900,
+                    "x_km": 1,
+                    "y_km": 0,
+                },
+                {
+                    "name": "Farton",
+                    "population": 30000,
+                    "enterprises": 300,
+                    "x_km": 25,
+                    "y_km": 0,
+                    "stations": True,
+                },
+            ]
+        },
         "services": [
-            {"id": "licence", "kind": "approval", "department": "market",
-             "per_1000_residents_per_year": 60, "per_enterprise_per_year": 1,
-             "service_min": {"dist": "lognormal", "mean": 20, "sd": 10},
-             "online_share": 0.3, "incomplete_prob": 0.2},
-            {"id": "cert", "kind": "convenience", "department": "hrss",
-             "per_1000_residents_per_year": 100, "service_min": {"dist": "gamma", "mean": 8, "sd": 5},
-             "online_share": 0.4, "station_share": 0.3, "incomplete_prob": 0.05},
+            {
+                "id": "licence",
+                "kind": "approval",
+                "department": "market",
+                "per_1000_residents_per_year": 60,
+                "per_enterprise_per_year": 1,
+                "service_min": {"dist": "lognormal", "mean": 20, "sd": 10},
+                "online_share": 0.3,
+                "incomplete_prob": 0.2,
+            },
+            {
+                "id": "cert",
+                "kind": "convenience",
+                "department": "hrss",
+                "per_1000_residents_per_year": 100,
+                "service_min": {"dist": "gamma", "mean": 8, "sd": 5},
+                "online_share": 0.4,
+                "station_share": 0.3,
+                "incomplete_prob": 0.05,
+            },
         ],
         "halls": [
-            {"name": "County hall", "windows": [{"count": 3, "skills": ["market"]},
-                                                {"count": 2, "skills": "all", "speed": 0.9}]},
-            {"name": "Farton centre", "at": "Farton", "serves": {"kind": ["convenience"]},
-             "catchment": ["Farton"], "windows": [{"count": 2}]},
+            {
+                "name": "County hall",
+                "windows": [
+                    {"count": 3, "skills": ["market"]},
+                    {"count": 2, "skills": "all", "speed": 0.9},
+                ],
+            },
+            {
+                "name": "Farton centre",
+                "at": "Farton",
+                "serves": {"kind": ["convenience"]},
+                "catchment": ["Farton"],
+                "windows": [{"count": 2}],
+            },
         ],
     }
 

@@ -18,14 +18,33 @@ runner = CliRunner()
 
 def test_run_writes_the_results_folder(tmp_path: Path, county_file: Path) -> None:
     out = tmp_path / "out"
-    result = runner.invoke(app, ["run", str(county_file), "-r", "3", "--days", "4",
-                                 "--set", "halls[0].windows[1].count=3", "--out", str(out), "--log"])
+    result = runner.invoke(
+        app,
+        [
+            "run",
+            str(county_file),
+            "-r",
+            "3",
+            "--days",
+            "4",
+            "--set",
+            "halls[0].windows[1].count=3",
+            "--out",
+            str(out),
+            "--log",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert f"Results written to {out}" in result.output.replace("\n", "")
     assert "key metrics" in result.output and "County hall" in result.output
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["manifest.json", "matters.parquet", "replications.csv", "scenario.resolved.yaml",
-                     "summary.csv"]
+    assert names == [
+        "manifest.json",
+        "matters.parquet",
+        "replications.csv",
+        "scenario.resolved.yaml",
+        "summary.csv",
+    ]
     summary = pd.read_csv(out / "summary.csv")
     assert list(summary.columns) == ["metric", "scope", "mean", "std", "ci_low", "ci_high", "n"]
     assert set(summary.metric) <= set(METRICS)
@@ -45,17 +64,39 @@ def test_run_writes_the_results_folder(tmp_path: Path, county_file: Path) -> Non
 
 def test_same_seed_gives_byte_identical_tables(tmp_path: Path, county_file: Path) -> None:
     for name in ("a", "b"):
-        assert runner.invoke(app, ["run", str(county_file), "-r", "2", "--days", "3",
-                                   "--out", str(tmp_path / name)]).exit_code == 0
-    assert runner.invoke(app, ["run", str(county_file), "-r", "2", "--days", "3", "--seed", "6",
-                               "--out", str(tmp_path / "c")]).exit_code == 0
+        assert (
+            runner.invoke(
+                app,
+                ["run", str(county_file), "-r", "2", "--days", "3", "--out", str(tmp_path / name)],
+            ).exit_code
+            == 0
+        )
+    assert (
+        runner.invoke(
+            app,
+            [
+                "run",
+                str(county_file),
+                "-r",
+                "2",
+                "--days",
+                "3",
+                "--seed",
+                "6",
+                "--out",
+                str(tmp_path / "c"),
+            ],
+        ).exit_code
+        == 0
+    )
     a, b, c = ((tmp_path / n / "replications.csv").read_bytes() for n in "abc")
     assert a == b
     assert a != c
 
 
-def test_default_folder_is_named_after_the_scenario(tmp_path: Path, county_file: Path,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_default_folder_is_named_after_the_scenario(
+    tmp_path: Path, county_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     assert runner.invoke(app, ["run", str(county_file), "-r", "1", "--days", "1"]).exit_code == 0
     (folder,) = (tmp_path / "results").iterdir()
@@ -81,8 +122,9 @@ def test_check_prints_the_resolved_scenario(county_file: Path) -> None:
     assert "seed: 9" in result.output and "name: small county" in result.output
 
 
-def test_internal_error_exits_1(tmp_path: Path, county_file: Path,
-                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_internal_error_exits_1(
+    tmp_path: Path, county_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def boom(*args, **kwargs):
         raise RuntimeError("boom")
 
@@ -96,6 +138,10 @@ def test_python_dash_m(county_file: Path) -> None:
     import subprocess
     import sys
 
-    done = subprocess.run([sys.executable, "-m", "sim", "check", str(county_file)],
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "sim", "check", str(county_file)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 0 and "name: small county" in done.stdout

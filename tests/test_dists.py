@@ -30,16 +30,19 @@ def test_sample_moments_match(spec: object) -> None:
     assert (x >= 0).all()
 
 
-@pytest.mark.parametrize("spec", [
-    {"dist": "gamma", "mean": 5, "sd": 0},
-    {"dist": "lognormal", "mean": -1, "sd": 1},
-    {"dist": "uniform", "low": 5, "high": 1},
-    {"dist": "triangular", "low": 1, "mode": 9, "high": 6},
-    {"dist": "empirical", "values": [1, 2], "weights": [1]},
-    {"dist": "weibull", "mean": 3},
-    {"dist": "exponential", "mean": 3, "sd": 1},
-    "ten",
-])
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"dist": "gamma", "mean": 5, "sd": 0},
+        {"dist": "lognormal", "mean": -1, "sd": 1},
+        {"dist": "uniform", "low": 5, "high": 1},
+        {"dist": "triangular", "low": 1, "mode": 9, "high": 6},
+        {"dist": "empirical", "values": [1, 2], "weights": [1]},
+        {"dist": "weibull", "mean": 3},
+        {"dist": "exponential", "mean": 3, "sd": 1},
+        "ten",
+    ],
+)
 def test_bad_specs_are_refused(spec: object) -> None:
     with pytest.raises(ValidationError):
         as_dist(spec)

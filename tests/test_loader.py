@@ -24,8 +24,12 @@ def test_extends_merges_mappings_and_named_lists(tmp_path: Path, county_file: Pa
     child = {
         "extends": county_file.name,
         "name": "child",
-        "geography": {"towns": [{"name": "Farton", "population": 45000},
-                                {"name": "Newtown", "population": 1000, "x_km": 5, "y_km": 5}]},
+        "geography": {
+            "towns": [
+                {"name": "Farton", "population": 45000},
+                {"name": "Newtown", "population": 1000, "x_km": 5, "y_km": 5},
+            ]
+        },
         "halls": [{"name": "County hall", "windows": [{"count": 9, "skills": "all"}]}],
     }
     s = load_scenario(write_yaml(tmp_path / "child.yaml", child))
@@ -46,9 +50,15 @@ def test_extends_chain_relative_to_each_file(tmp_path: Path, county_file: Path) 
 
 
 def test_set_overrides_paths_and_parses_values_as_yaml(county_file: Path) -> None:
-    s = load_scenario(county_file, ["halls[0].windows[1].count=8", "horizon.days=4",
-                                    "halls[1].catchment=[Farton, Seatville]",
-                                    "services[0].service_min={dist: gamma, mean: 9, sd: 3}"])
+    s = load_scenario(
+        county_file,
+        [
+            "halls[0].windows[1].count=8",
+            "horizon.days=4",
+            "halls[1].catchment=[Farton, Seatville]",
+            "services[0].service_min={dist: gamma, mean: 9, sd: 3}",
+        ],
+    )
     assert s.halls[0].windows[1].count == 8 and s.horizon.days == 4
     assert s.halls[1].catchment == ["Farton", "Seatville"]
     assert s.services[0].service_min.mean == 9
@@ -57,7 +67,10 @@ def test_set_overrides_paths_and_parses_values_as_yaml(county_file: Path) -> Non
 
 
 def test_clock_times_stay_text_without_quotes(tmp_path: Path, county_data: dict) -> None:
-    text = yaml.safe_dump(county_data) + "calendar:\n  opening_hours: [[08:00, 12:00], [14:00, 18:00]]\n"
+    text = (
+        yaml.safe_dump(county_data)
+        + "calendar:\n  opening_hours: [[08:00, 12:00], [14:00, 18:00]]\n"
+    )
     s = load_scenario(_write(tmp_path / "c.yaml", text))
     assert s.calendar.intervals_min == [(480, 720), (840, 1080)]
 
@@ -65,12 +78,15 @@ def test_clock_times_stay_text_without_quotes(tmp_path: Path, county_data: dict)
 def test_towns_from_csv(tmp_path: Path, county_data: dict) -> None:
     (tmp_path / "towns.csv").write_text(
         "name,population,enterprises,x_km,y_km,stations\nSeatville,60000,900,1,0,false\n"
-        "Farton,30000,300,25,0,true\n")
+        "Farton,30000,300,25,0,true\n"
+    )
     del county_data["geography"]["towns"]
     county_data["geography"]["towns_csv"] = "towns.csv"
     s = load_scenario(write_yaml(tmp_path / "c.yaml", county_data))
     assert [(t.name, t.population, t.stations) for t in s.geography.towns] == [
-        ("Seatville", 60000, False), ("Farton", 30000, True)]
+        ("Seatville", 60000, False),
+        ("Farton", 30000, True),
+    ]
 
 
 def test_with_changes_revalidates(county_file: Path) -> None:
@@ -92,12 +108,14 @@ def _mutate(**edits):
         for path, value in edits.items():
             data = apply_set(data, path.replace("__", "."), value)
         return write_yaml(tmp_path / "bad.yaml", data), []
+
     return build
 
 
 def _raw(text: str, args: tuple[str, ...] = ()):
     def build(tmp_path: Path) -> tuple[Path, list[str]]:
         return _write(tmp_path / "bad.yaml", text), list(args)
+
     return build
 
 
@@ -105,6 +123,7 @@ def _with_set(*sets: str):
     def build(tmp_path: Path) -> tuple[Path, list[str]]:
         path = write_yaml(tmp_path / "bad.yaml", small_county())
         return path, [a for s in sets for a in ("--set", s)]
+
     return build
 
 
@@ -116,37 +135,64 @@ def _cycle(tmp_path: Path) -> tuple[Path, list[str]]:
 BAD = {
     # kind: (builder, words the message must contain)
     "unknown key": (_mutate(**{"halls[0].windws": []}), ["halls[0].windws", "windows"]),
-    "negative count": (_mutate(**{"halls[0].windows[0].count": -3}),
-                       ["halls[0].windows[0].count", "must be ≥ 0, got -3"]),
-    "sd not positive": (_mutate(**{"services[0].service_min": {"dist": "gamma", "mean": 5, "sd": 0}}),
-                        ["services[0].service_min.sd"]),
-    "unknown town in catchment": (_mutate(**{"halls[1].catchment": ["Fartn"]}),
-                                  ["halls[1].catchment[0]", "Fartn", "did you mean 'Farton'"]),
-    "item no hall serves": (_mutate(**{"halls[0].serves": {"kind": ["convenience"]}}),
-                            ["services[0]", "no hall serves item 'licence'"]),
-    "bad clock time": (_mutate(**{"calendar": {"opening_hours": [["08:30", "25:00"]]}}),
-                       ["calendar.opening_hours", "25:00"]),
-    "missing extends": (_raw("extends: nowhere.yaml\nname: x\n"), ["extends", "nowhere.yaml", "not found"]),
+    "negative count": (
+        _mutate(**{"halls[0].windows[0].count": -3}),
+        ["halls[0].windows[0].count", "must be ≥ 0, got -3"],
+    ),
+    "sd not positive": (
+        _mutate(**{"services[0].service_min": {"dist": "gamma", "mean": 5, "sd": 0}}),
+        ["services[0].service_min.sd"],
+    ),
+    "unknown town in catchment": (
+        _mutate(**{"halls[1].catchment": ["Fartn"]}),
+        ["halls[1].catchment[0]", "Fartn", "did you mean 'Farton'"],
+    ),
+    "item no hall serves": (
+        _mutate(**{"halls[0].serves": {"kind": ["convenience"]}}),
+        ["services[0]", "no hall serves item 'licence'"],
+    ),
+    "bad clock time": (
+        _mutate(**{"calendar": {"opening_hours": [["08:30", "25:00"]]}}),
+        ["calendar.opening_hours", "25:00"],
+    ),
+    "missing extends": (
+        _raw("extends: nowhere.yaml\nname: x\n"),
+        ["extends", "nowhere.yaml", "not found"],
+    ),
     "malformed yaml": (_raw("name: x\nhalls: [\n  - {a: 1\n"), ["bad.yaml:", "malformed YAML"]),
     "bad set path": (_with_set("halls[0]..count=3"), ["--set", "halls[0]..count"]),
     "set index out of range": (_with_set("halls[7].windows[0].count=3"), ["--set", "out of range"]),
     "set unknown key": (_with_set("horizon.dayz=3"), ["horizon.dayz", "did you mean 'days'"]),
     "extends cycle": (_cycle, ["cycle"]),
-    "shares not adding to 1": (_mutate(**{"travel.modes[1].share": 0.9}),
-                               ["travel", "add up to 1"]),
-    "unknown distribution": (_mutate(**{"services[1].service_min": {"dist": "weibull", "mean": 3}}),
-                             ["services[1].service_min", "lognormal"]),
-    "duplicate town": (_mutate(**{"geography.towns[1].name": "Seatville"}),
-                       ["geography.towns", "repeated: Seatville"]),
-    "share above 1": (_mutate(**{"services[0].online_share": 1.5}),
-                      ["services[0].online_share", "must be ≤ 1, got 1.5"]),
-    "wrong type": (_mutate(**{"geography.towns[0].population": "many"}),
-                   ["geography.towns[0].population", "integer"]),
+    "shares not adding to 1": (
+        _mutate(**{"travel.modes[1].share": 0.9}),
+        ["travel", "add up to 1"],
+    ),
+    "unknown distribution": (
+        _mutate(**{"services[1].service_min": {"dist": "weibull", "mean": 3}}),
+        ["services[1].service_min", "lognormal"],
+    ),
+    "duplicate town": (
+        _mutate(**{"geography.towns[1].name": "Seatville"}),
+        ["geography.towns", "repeated: Seatville"],
+    ),
+    "share above 1": (
+        _mutate(**{"services[0].online_share": 1.5}),
+        ["services[0].online_share", "must be ≤ 1, got 1.5"],
+    ),
+    "wrong type": (
+        _mutate(**{"geography.towns[0].population": "many"}),
+        ["geography.towns[0].population", "integer"],
+    ),
     "missing field": (_raw("name: x\n"), ["travel", "required"]),
-    "no window with the skill": (_mutate(**{"halls[0].windows": [{"count": 3, "skills": ["market"]}]}),
-                                 ["halls[0].windows", "skill 'hrss'"]),
-    "unknown skill": (_mutate(**{"halls[1].windows[0].skills": ["hrs"]}),
-                      ["halls[1].windows[0].skills[0]", "did you mean 'hrss'"]),
+    "no window with the skill": (
+        _mutate(**{"halls[0].windows": [{"count": 3, "skills": ["market"]}]}),
+        ["halls[0].windows", "skill 'hrss'"],
+    ),
+    "unknown skill": (
+        _mutate(**{"halls[1].windows[0].skills": ["hrs"]}),
+        ["halls[1].windows[0].skills[0]", "did you mean 'hrss'"],
+    ),
 }
 
 

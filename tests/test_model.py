@@ -21,15 +21,32 @@ def _trace(arrivals, service, windows, doc_missing=(), scenario=None, until=None
     clock = Clock(scenario)
     env, log, returns = simpy.Environment(), TicketLog(), []
     n = len(arrivals)
-    hall = Hall(env, 0, spec, ["dept"], log, [0] * n, [[service, service]] * n,
-                [0.0 if m in doc_missing else 1.0 for m in range(n)], [0.5] * n,
-                lambda m, h, home: returns.append((env.now, m, home)))
-    env.process(hall_arrivals(env, hall, arrivals, list(range(n))))
+    hall = Hall(
+        env,
+        0,
+        spec,
+        ["dept"],
+        log,
+        np.zeros(n, int),
+        np.full((n, 2), service),
+        np.array([0.0 if m in doc_missing else 1.0 for m in range(n)]),
+        np.full(n, 0.5),
+        lambda m, h, home: returns.append((env.now, m, home)),
+    )
+    env.process(hall_arrivals(env, hall, np.array(arrivals), np.arange(n)))
     env.process(opening_hours(env, [hall], clock.periods))
     env.run(until=until or clock.horizon_min)
     t = log.to_arrays()
-    rows = list(zip(t["matter"].tolist(), t["arrive"].tolist(), t["start"].tolist(),
-                    t["end"].tolist(), t["outcome"].tolist(), strict=True))
+    rows = list(
+        zip(
+            t["matter"].tolist(),
+            t["arrive"].tolist(),
+            t["start"].tolist(),
+            t["end"].tolist(),
+            t["outcome"].tolist(),
+            strict=True,
+        )
+    )
     return rows, returns
 
 
@@ -55,12 +72,15 @@ def test_closing_sends_waiting_tickets_home_and_lunch_keeps_them(county_data: di
     # 17:20 served till 17:50; 17:25 still waiting at 17:30 -> sent home.
     arrivals = [715.0, 718.0, 1040.0, 1045.0]
     rows, returns = _trace(arrivals, 30.0, [window], scenario=scenario, until=1440.0)
-    assert _nan_equal(rows, [
-        (0, 715.0, 715.0, 745.0, DONE),
-        (1, 718.0, 840.0, 870.0, DONE),
-        (2, 1040.0, 1040.0, 1070.0, DONE),
-        (3, 1045.0, np.nan, 1050.0, SENT_HOME),
-    ])
+    assert _nan_equal(
+        rows,
+        [
+            (0, 715.0, 715.0, 745.0, DONE),
+            (1, 718.0, 840.0, 870.0, DONE),
+            (2, 1040.0, 1040.0, 1070.0, DONE),
+            (3, 1045.0, np.nan, 1050.0, SENT_HOME),
+        ],
+    )
     assert returns == [(1050.0, 3, True)]
 
 
@@ -70,14 +90,26 @@ def _nan_equal(a, b) -> bool:
 
 def test_specialised_windows_serve_first_and_comprehensive_take_the_oldest() -> None:
     scenario = Scenario.model_validate(mmc_data(1, 0.5))
-    groups = [scenario.halls[0].windows[0].model_copy(update={"count": 1}),
-              scenario.halls[0].windows[0].model_copy(update={"count": 1, "skills": ["dept"]})]
+    groups = [
+        scenario.halls[0].windows[0].model_copy(update={"count": 1}),
+        scenario.halls[0].windows[0].model_copy(update={"count": 1, "skills": ["dept"]}),
+    ]
     env, log = simpy.Environment(), TicketLog()
     departments = ["dept", "other"]  # so that the "all" group is the less specialised one
-    hall = Hall(env, 0, scenario.halls[0].model_copy(update={"windows": groups}), departments, log,
-                [0] * 3, [[10.0, 10.0]] * 3, [1.0] * 3, [0.0] * 3, lambda *a: None)
+    hall = Hall(
+        env,
+        0,
+        scenario.halls[0].model_copy(update={"windows": groups}),
+        departments,
+        log,
+        np.zeros(3, int),
+        np.full((3, 2), 10.0),
+        np.ones(3),
+        np.zeros(3),
+        lambda *a: None,
+    )
     hall.open()
-    env.process(hall_arrivals(env, hall, [0.0, 1.0, 2.0], [0, 1, 2]))
+    env.process(hall_arrivals(env, hall, np.array([0.0, 1.0, 2.0]), np.arange(3)))
     env.run(until=100)
     t = log.to_arrays()
     assert t["group"].tolist() == [1, 0, 1]  # specialist first; then the free one; then FIFO
@@ -115,7 +147,8 @@ def test_same_seed_same_numbers_other_seed_other_numbers(county_data: dict) -> N
     for key in a.matters:
         np.testing.assert_array_equal(a.matters[key], b.matters[key])
     assert a.matters["t_request"].size != c.matters["t_request"].size or not np.array_equal(
-        a.matters["t_request"], c.matters["t_request"])
+        a.matters["t_request"], c.matters["t_request"]
+    )
     d = simulate(scenario, 1)  # replication 1 is another stream of the same seed
     assert not np.array_equal(a.matters["t_request"][:50], d.matters["t_request"][:50])
 
@@ -156,8 +189,10 @@ def test_constant_times_give_exact_travel_totals() -> None:
     52 km/h: every trip is 2 × 26 / 52 h = 60 minutes, 52 km, and 0.5 yuan/km."""
     data = mmc_data(50, 0.01, days=3)
     data["geography"]["towns"][0].update({"x_km": 20.0})
-    data["travel"] = {"modes": [{"name": "car", "speed_kmh": 52, "share": 1,
-                                 "cost_per_km_yuan": 0.5}], "value_of_time_yuan_per_h": 0}
+    data["travel"] = {
+        "modes": [{"name": "car", "speed_kmh": 52, "share": 1, "cost_per_km_yuan": 0.5}],
+        "value_of_time_yuan_per_h": 0,
+    }
     data["services"][0]["service_min"] = 6
     r = simulate(Scenario.model_validate(data), 0)
     m = r.matters
@@ -183,5 +218,7 @@ def test_matters_arrive_only_in_opening_hours(county_data: dict, horizon_days: i
     county_data["horizon"]["days"] = horizon_days
     r = simulate(Scenario.model_validate(county_data), 0)
     clock_min = r.matters["t_request"] % 1440
-    assert (((clock_min >= 510) & (clock_min < 720)) | ((clock_min >= 840) & (clock_min < 1050))).all()
+    assert (
+        ((clock_min >= 510) & (clock_min < 720)) | ((clock_min >= 840) & (clock_min < 1050))
+    ).all()
     assert r.matters["t_request"].max() < r.horizon_min

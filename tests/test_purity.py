@@ -8,10 +8,35 @@ from pathlib import Path
 import pytest
 
 SIM = Path(__file__).resolve().parents[1] / "sim"
-PURE = ["model", "halls", "demand", "geography", "calendar", "rng", "records", "dists",
-        "scenario", "theory"]
-ALLOWED = {"numpy", "simpy", "pydantic", "sim", "__future__", "array", "bisect", "collections",
-           "dataclasses", "math", "typing", "zlib", "re", "difflib", "functools"}
+PURE = [
+    "model",
+    "halls",
+    "demand",
+    "geography",
+    "calendar",
+    "rng",
+    "records",
+    "dists",
+    "scenario",
+    "theory",
+]
+ALLOWED = {
+    "numpy",
+    "simpy",
+    "pydantic",
+    "sim",
+    "__future__",
+    "array",
+    "bisect",
+    "collections",
+    "dataclasses",
+    "math",
+    "typing",
+    "zlib",
+    "re",
+    "difflib",
+    "functools",
+}
 
 
 @pytest.mark.parametrize("module", PURE)

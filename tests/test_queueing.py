@@ -79,9 +79,13 @@ def test_littles_law_with_opening_hours(county_data: dict) -> None:
     """With lunch breaks and closing, the integral still equals the tickets' waits."""
     r = simulate(Scenario.model_validate(county_data), 0)
     tk = r.tickets
-    end = np.where(~np.isnan(tk["start"]), tk["start"],
-                   np.where(~np.isnan(tk["end"]), tk["end"], r.horizon_min))
+    end = np.where(
+        ~np.isnan(tk["start"]),
+        tk["start"],
+        np.where(~np.isnan(tk["end"]), tk["end"], r.horizon_min),
+    )
     for h in range(len(r.halls["windows"])):
         mine = tk["hall"] == h
         assert r.halls["queue_area"][h] == pytest.approx(
-            (end[mine] - tk["arrive"][mine]).sum(), rel=1e-9, abs=1e-6)
+            (end[mine] - tk["arrive"][mine]).sum(), rel=1e-9, abs=1e-6
+        )
