@@ -90,10 +90,12 @@ def _load(scenario: Path, sets: list[str] | None, seed: int | None, days: int | 
     return load_scenario(scenario, overrides)
 
 
-def _fmt(value: float) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+def _fmt(value: float | None, metric: str = "") -> str:
+    if value is None or math.isnan(value):
         return "–"
-    if abs(value) >= 1000:
+    if metric.startswith("share_") or metric == "window_utilisation":
+        return f"{value:.1%}"
+    if value == round(value) or abs(value) >= 1000:
         return f"{value:,.0f}"
     if abs(value) >= 100:
         return f"{value:.0f}"
@@ -105,7 +107,12 @@ def _fmt(value: float) -> str:
 def print_key_metrics(results: Results, console: Console = out) -> None:
     """The short table printed after a run: county-wide metrics and one line per hall."""
     s = results.summary
-    table = Table(title=f"{results.scenario.name} — key metrics (mean and 95% CI)")
+    reps = results.replications["replication"].nunique()
+    table = Table(
+        title=f"{results.scenario.name} — key metrics",
+        caption=f"{results.scenario.horizon.days} working days, {reps} replications, "
+        f"seed {results.seed}; mean and 95% confidence interval over replications",
+    )
     table.add_column("metric")
     table.add_column("mean", justify="right")
     table.add_column("95% CI", justify="right")
@@ -115,8 +122,10 @@ def print_key_metrics(results: Results, console: Console = out) -> None:
         if row.empty:
             continue
         r = row.iloc[0]
-        ci = "–" if math.isnan(r.ci_low) else f"{_fmt(r.ci_low)} – {_fmt(r.ci_high)}"
-        table.add_row(metric, _fmt(r["mean"]), ci, METRICS[metric])
+        ci = (
+            "–" if math.isnan(r.ci_low) else f"{_fmt(r.ci_low, metric)} – {_fmt(r.ci_high, metric)}"
+        )
+        table.add_row(metric, _fmt(r["mean"], metric), ci, METRICS[metric])
     console.print(table)
     halls = Table(title="per hall (means)")
     for column in (

@@ -150,7 +150,8 @@ def replication_metrics(scenario: Scenario, records: Records) -> pd.DataFrame:
 def summarise(replications: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     """``metric, scope, mean, std, ci_low, ci_high, n`` from per-replication rows.
 
-    The interval is Student's t over replications; it needs n ≥ 2 (NaN otherwise).
+    The interval is Student's t over replications, truncated at 0 (no metric is
+    negative); it needs n ≥ 2 (NaN otherwise).
     """
     metrics = [c for c in replications.columns if c in METRICS]
     long = replications.melt(id_vars=["scope"], value_vars=metrics, var_name="metric")
@@ -159,7 +160,8 @@ def summarise(replications: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     out = grouped.agg(mean="mean", std="std", n="count").reset_index()
     half = st.t.ppf(0.5 + level / 2, out["n"] - 1) * out["std"] / np.sqrt(out["n"])
     half = half.where(out["n"] >= 2)
-    out["ci_low"], out["ci_high"] = out["mean"] - half, out["mean"] + half
+    # every metric is ≥ 0: truncating the interval there keeps its coverage
+    out["ci_low"], out["ci_high"] = (out["mean"] - half).clip(lower=0), out["mean"] + half
     order = {name: i for i, name in enumerate(METRICS)}
     scopes = list(dict.fromkeys(replications["scope"]))
     out["_m"] = out["metric"].map(order)
