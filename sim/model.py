@@ -13,6 +13,7 @@ import simpy
 
 from sim.calendar import Clock
 from sim.demand import HALL, ONLINE, STATION, Matters, generate_matters
+from sim.enforcement import Enforcement, enforcement_plan
 from sim.geography import CountyMap
 from sim.halls import Hall, hall_arrivals, opening_hours
 from sim.records import DONE, Records, TicketLog
@@ -73,6 +74,12 @@ def simulate(scenario: Scenario, replication: int = 0, seed: int | None = None) 
         env.process(hall_arrivals(env, halls[h], matters.t[mine], mine))
     env.process(opening_hours(env, halls, clock.periods))
     env.run(until=clock.horizon_min)
+    enforcement = None
+    if scenario.enforcement is not None:  # independent of the halls: its own event queue
+        enforcement_env = simpy.Environment()
+        plan = enforcement_plan(scenario, clock, streams)
+        enforcement = Enforcement(enforcement_env, scenario, clock, plan)
+        enforcement_env.run(until=clock.horizon_min)
     for hall in halls:
         hall.finish_run(clock.horizon_min)
     hall_totals = {
@@ -90,7 +97,29 @@ def simulate(scenario: Scenario, replication: int = 0, seed: int | None = None) 
         days=clock.days,
         horizon_min=clock.horizon_min,
         open_min=clock.open_min,
+        visits=None if enforcement is None else enforcement.log.to_arrays(),
+        enforcement=None if enforcement is None else _enforcement_totals(scenario, enforcement),
     )
+
+
+def _enforcement_totals(scenario: Scenario, enforcement: Enforcement) -> dict[str, np.ndarray]:
+    plan, teams = enforcement.plan, scenario.enforcement.teams
+    return {
+        "team_crews": np.array([t.crews for t in teams]),
+        "team_staff": np.array([t.crews * t.inspectors_per_crew for t in teams]),
+        "team_busy_min": np.array([t.busy_min for t in enforcement.teams]),
+        "team_km": np.array([t.km for t in enforcement.teams]),
+        "ent_town": plan.ent_town,
+        "check_team": plan.check_team,
+        "check_town": plan.ent_town[plan.check_ent],
+        "check_due": plan.check_due,
+        "check_done": enforcement.done,
+        "inc_team": plan.inc_team,
+        "inc_town": plan.inc_town,
+        "inc_report": plan.inc_report,
+        "inc_delay": plan.inc_delay,
+        "inc_whistled": plan.inc_whistled,
+    }
 
 
 def _matter_table(

@@ -8,11 +8,11 @@ so memory grows by a few dozen bytes per visit.
 from __future__ import annotations
 
 from array import array
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["DONE", "INCOMPLETE", "PENDING", "SENT_HOME", "Records", "TicketLog"]
+__all__ = ["DONE", "INCOMPLETE", "PENDING", "SENT_HOME", "Records", "TicketLog", "VisitLog"]
 
 PENDING, DONE, INCOMPLETE, SENT_HOME = 0, 1, 2, 3
 """Ticket outcomes: still waiting or in service at the horizon; served and the matter
@@ -29,12 +29,26 @@ TICKET_COLUMNS = {
 }
 
 
-class TicketLog:
-    """Growable columns of tickets; ``start``/``end`` are NaN until they happen."""
+class _Columns:
+    """Growable typed columns (``array.array``), exported as numpy views."""
+
+    COLUMNS: dict[str, str] = {}
 
     def __init__(self) -> None:
-        for name, code in TICKET_COLUMNS.items():
+        for name, code in self.COLUMNS.items():
             setattr(self, name, array(code))
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        return {  # views on the buffers: no copy
+            name: np.frombuffer(getattr(self, name), dtype=np.dtype(code))
+            for name, code in self.COLUMNS.items()
+        }
+
+
+class TicketLog(_Columns):
+    """Tickets; ``start``/``end`` are NaN until they happen."""
+
+    COLUMNS = TICKET_COLUMNS
 
     def new(self, matter: int, hall: int, t: float) -> int:
         """Append a ticket arriving at ``t``; return its id (ids grow with arrival time)."""
@@ -47,11 +61,36 @@ class TicketLog:
         self.end.append(np.nan)
         return len(self.arrive) - 1
 
-    def to_arrays(self) -> dict[str, np.ndarray]:
-        return {  # views on the buffers: no copy
-            name: np.frombuffer(getattr(self, name), dtype=np.dtype(code))
-            for name, code in TICKET_COLUMNS.items()
-        }
+
+class VisitLog(_Columns):
+    """Enforcement visits: one row per crew leg (drive from ``depart``, on site from
+    ``arrive`` to ``leave``). ``kind`` 0 routine (``target`` = enterprise, ``checks``
+    cleared), 1 incident (``target`` = incident)."""
+
+    COLUMNS = {
+        "team": "h",
+        "crew": "h",
+        "kind": "b",
+        "target": "l",
+        "town": "h",
+        "checks": "h",
+        "depart": "d",
+        "arrive": "d",
+        "leave": "d",
+        "km": "d",
+    }
+
+    def add(self, team, crew, kind, target, town, depart, arrive, leave, checks, km) -> None:
+        self.team.append(team)
+        self.crew.append(crew)
+        self.kind.append(kind)
+        self.target.append(target)
+        self.town.append(town)
+        self.checks.append(checks)
+        self.depart.append(depart)
+        self.arrive.append(arrive)
+        self.leave.append(leave)
+        self.km.append(km)
 
 
 @dataclass
@@ -68,4 +107,8 @@ class Records:
     horizon_min: float
     open_min: float
     """Minutes open over the horizon (per hall: all halls keep the same hours)."""
-    extra: dict[str, float] = field(default_factory=dict)
+    visits: dict[str, np.ndarray] | None = None
+    """Enforcement visits (see :class:`VisitLog`), when the scenario has enforcement."""
+    enforcement: dict[str, np.ndarray] | None = None
+    """Enforcement totals: per team (crews, staff, busy_min, km), per check (team, town,
+    due, done) and per incident (team, town, report, delay, whistled)."""

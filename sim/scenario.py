@@ -23,6 +23,7 @@ from sim.dists import Dist
 __all__ = [
     "Calendar",
     "Demand",
+    "Enforcement",
     "Geography",
     "Hall",
     "Horizon",
@@ -357,6 +358,100 @@ class Hall(_Model):
         )
 
 
+# --- enforcement ------------------------------------------------------------------------------
+
+
+class InspectionDepartment(_Model):
+    name: str = Field(min_length=1)
+    """Department whose routine checks these are (safety, environment, fire, ...)."""
+    inspections_per_enterprise_per_year: float = Field(default=0, ge=0)
+    """Routine checks per enterprise per year (before the risk multiplier)."""
+    check_min: Dist
+    """Time on site for one check by itself."""
+    risk_multiplier: dict[str, float] = {}
+    """Multiplier on the frequency per enterprise risk class (classes not named: 1)."""
+
+    @field_validator("risk_multiplier")
+    @classmethod
+    def _positive(cls, value: dict[str, float]) -> dict[str, float]:
+        if any(m < 0 for m in value.values()):
+            raise ValueError("multipliers must be ≥ 0")
+        return value
+
+
+class RiskClass(_Model):
+    name: str = Field(min_length=1)
+    """Name of the class (e.g. high, normal, low)."""
+    share: float = Field(ge=0, le=1)
+    """Share of enterprises in this class."""
+
+
+class Team(_Model):
+    name: str = Field(min_length=1)
+    """Team name (unique)."""
+    base: str = "seat"
+    """Where crews start and end the day: ``seat`` or a town name."""
+    crews: int = Field(ge=0)
+    """Crews working in parallel."""
+    inspectors_per_crew: int = Field(default=2, ge=1)
+    """Inspectors in a crew (two officers for an enforcement act)."""
+    departments: Literal["all"] | list[str] = "all"
+    """Departments whose powers the team holds."""
+    covers: Literal["all"] | list[str] = "all"
+    """Towns the team works in."""
+    routine: bool = True
+    """Whether the team does routine checks (False: it only answers incidents)."""
+    joint_window_days: float | None = Field(default=None, ge=0)
+    """Joint inspection: a visit clears every check the team holds at the enterprise that is
+    due within this many working days. Left out: one check per visit."""
+    joint_setup_min: float = Field(default=15, ge=0)
+    """Set-up time of a joint visit (assumption)."""
+    joint_factor: float = Field(default=0.6, gt=0, le=1)
+    """Joint visit time = set-up + the checks' times × this factor (assumption: "under 1 h
+    covering 40+ items", CALIBRATION)."""
+    speed_kmh: float = Field(default=40, gt=0)
+    """Vehicle speed on the road (assumption)."""
+
+    def holds(self, department: str) -> bool:
+        return self.departments == "all" or department in self.departments
+
+    def works_in(self, town: str) -> bool:
+        return self.covers == "all" or town in self.covers
+
+
+class Incidents(_Model):
+    per_enterprise_per_year: float = Field(default=0, ge=0)
+    """Incidents (hazards, violations) per enterprise per year."""
+    per_1000_residents_per_year: float = Field(default=0, ge=0)
+    """Incidents per 1000 residents per year (households, streets)."""
+    department_mix: dict[str, float] = {}
+    """Relative weight of each department among incidents (empty: equal)."""
+    report_delay_min: Dist = {"dist": "exponential", "mean": 20}
+    """From occurrence to report (grid member, hotline)."""
+    handle_min: Dist = {"dist": "gamma", "mean": 60, "sd": 30}
+    """Time on site."""
+
+
+class Enforcement(_Model):
+    departments: list[InspectionDepartment] = Field(min_length=1)
+    """Departments with enforcement powers and their routine checks."""
+    risk_classes: list[RiskClass] = []
+    """Enterprise risk classes (empty: one class). Shares add up to 1."""
+    teams: list[Team] = Field(min_length=1)
+    """Enforcement teams."""
+    incidents: Incidents = Incidents()
+    """Incidents that teams answer."""
+    enterprise_km: Dist | None = None
+    """Distance of an enterprise (or incident) from its town centre; each town's
+    ``resident_km`` if left out."""
+
+    @model_validator(mode="after")
+    def _shares(self) -> Enforcement:
+        if self.risk_classes and abs(sum(r.share for r in self.risk_classes) - 1) > 1e-6:
+            raise ValueError("the shares of risk_classes must add up to 1")
+        return self
+
+
 # --- the scenario -----------------------------------------------------------------------------
 
 
@@ -383,10 +478,12 @@ class Scenario(_Model):
     """The service items."""
     halls: list[Hall] = Field(min_length=1)
     """The service halls and their windows."""
+    enforcement: Enforcement | None = None
+    """Enforcement teams, routine inspections and incidents (optional)."""
 
     @model_validator(mode="after")
     def _references(self) -> Scenario:
-        problems = list(self._reference_problems())
+        problems = [*self._reference_problems(), *self._enforcement_problems()]
         if problems:
             raise ReferenceProblems(problems)
         return self
@@ -454,6 +551,79 @@ class Scenario(_Model):
                             f"no hall serves item {service.id!r} for town {town.name!r} "
                             "(check the halls' serves and catchment)"
                         ),
+                    )
+                    break
+
+    def _enforcement_problems(self) -> Iterator[tuple[str, str]]:
+        e = self.enforcement
+        if e is None:
+            return
+        towns = [t.name for t in self.geography.towns]
+        depts = [d.name for d in e.departments]
+        classes = [r.name for r in e.risk_classes]
+        for dup in sorted({d for d in depts if depts.count(d) > 1}):
+            yield f"enforcement.departments[{depts.index(dup)}].name", f"{dup!r} is used twice"
+        names = [t.name for t in e.teams]
+        for dup in sorted({n for n in names if names.count(n) > 1}):
+            yield f"enforcement.teams[{names.index(dup)}].name", f"team {dup!r} is used twice"
+        for i, dept in enumerate(e.departments):
+            for cls in dept.risk_multiplier:
+                if cls not in classes:
+                    yield (
+                        f"enforcement.departments[{i}].risk_multiplier.{cls}",
+                        (f"unknown risk class {cls!r}{closest(cls, classes)}"),
+                    )
+        for i, team in enumerate(e.teams):
+            where = f"enforcement.teams[{i}]"
+            if team.base != "seat" and team.base not in towns:
+                yield f"{where}.base", f"unknown town {team.base!r}{closest(team.base, towns)}"
+            for k, town in enumerate([] if team.covers == "all" else team.covers):
+                if town not in towns:
+                    yield f"{where}.covers[{k}]", f"unknown town {town!r}{closest(town, towns)}"
+            for k, dept in enumerate([] if team.departments == "all" else team.departments):
+                if dept not in depts:
+                    yield (
+                        f"{where}.departments[{k}]",
+                        (f"unknown department {dept!r}{closest(dept, depts)}"),
+                    )
+        for dept in e.incidents.department_mix:
+            if dept not in depts:
+                yield (
+                    f"enforcement.incidents.department_mix.{dept}",
+                    (f"unknown department {dept!r}{closest(dept, depts)}"),
+                )
+        incident_depts = [
+            d
+            for d in depts
+            if (e.incidents.department_mix.get(d, 0) > 0) or not e.incidents.department_mix
+        ]
+        has_incidents = (
+            e.incidents.per_enterprise_per_year + (e.incidents.per_1000_residents_per_year) > 0
+        )
+        for i, dept in enumerate(e.departments):
+            for town in self.geography.towns:
+                able = [t for t in e.teams if t.holds(dept.name) and t.crews > 0]
+                if (
+                    dept.inspections_per_enterprise_per_year > 0
+                    and town.enterprises > 0
+                    and not [t for t in able if t.routine and t.works_in(town.name)]
+                ):
+                    yield (
+                        f"enforcement.departments[{i}]",
+                        (f"no team with crews does routine {dept.name!r} checks in {town.name!r}"),
+                    )
+                    break
+                if (
+                    has_incidents
+                    and dept.name in incident_depts
+                    and not (
+                        [t for t in able if t.works_in(town.name)]
+                        or [t for t in able if t.base == "seat"]
+                    )
+                ):
+                    yield (
+                        f"enforcement.departments[{i}]",
+                        (f"no team with crews can answer {dept.name!r} incidents in {town.name!r}"),
                     )
                     break
 

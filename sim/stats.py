@@ -46,6 +46,24 @@ METRICS: dict[str, str] = {
     "window_utilisation": "share of open window-minutes spent serving",
     "queue_len_mean": "mean number waiting: ticket-minutes waited / minutes open",
     "window_staff": "windows (staff)",
+    "checks_scheduled": "routine checks due within the horizon",
+    "checks_done": "routine checks done (a joint visit may do some early)",
+    "check_coverage": "share of the checks due within the horizon that were done",
+    "backlog": "checks due within the horizon and not done",
+    "inspection_visits": "routine visits to enterprises",
+    "visits_per_enterprise_per_year": "routine visits per enterprise, per year",
+    "share_enterprises_over_12_visits": "share of enterprises visited more than 12 times a year",
+    "checks_per_visit": "checks done per routine visit",
+    "incidents": "incidents reported",
+    "incidents_open": "incidents not yet answered at the horizon",
+    "response_min_mean": "mean minutes from report to a crew on site",
+    "response_min_p50": "median response, minutes",
+    "response_min_p90": "90th percentile of response, minutes",
+    "share_response_within_30min": "share of answered incidents with a crew on site within 30 min",
+    "whistled_up": "incidents answered by a county team because no town team holds the power",
+    "team_utilisation": "share of crew working minutes spent driving or on site",
+    "team_km": "km driven by crews (total)",
+    "enforcement_staff": "inspectors (crews × inspectors per crew)",
 }
 
 
@@ -111,6 +129,54 @@ def _windows(tk, sel, records: Records, halls: np.ndarray) -> dict[str, float]:
     }
 
 
+def _enforcement(
+    scenario: Scenario, records: Records, teams: np.ndarray, towns: np.ndarray
+) -> dict[str, float]:
+    """Enforcement metrics of the teams and towns selected by boolean masks."""
+    e, v = records.enforcement, records.visits
+    per_year = scenario.demand.days_per_year / records.days
+    check_sel = teams[e["check_team"]] & towns[e["check_town"]]
+    due = check_sel & (e["check_due"] < records.days)
+    done = check_sel & ~np.isnan(e["check_done"])
+    routine = (v["kind"] == 0) & teams[v["team"]] & towns[v["town"]]
+    ent_sel = towns[e["ent_town"]]
+    per_ent = np.bincount(v["target"][routine], minlength=e["ent_town"].size)[ent_sel] * per_year
+    answered = (v["kind"] == 1) & teams[v["team"]] & towns[v["town"]]
+    response = v["arrive"][answered] - e["inc_report"][v["target"][answered]]
+    inc_sel = teams[e["inc_team"]] & towns[e["inc_town"]]
+    busy = e["team_busy_min"][teams].sum()
+    crews = e["team_crews"][teams].sum()
+    return {
+        "checks_scheduled": int(due.sum()),
+        "checks_done": int(done.sum()),
+        "check_coverage": float((due & done).sum() / due.sum()) if due.any() else np.nan,
+        "backlog": int((due & ~done).sum()),
+        "inspection_visits": int(routine.sum()),
+        "visits_per_enterprise_per_year": _mean(per_ent),
+        "share_enterprises_over_12_visits": _mean(per_ent > 12),
+        "checks_per_visit": _mean(v["checks"][routine].astype(float)),
+        "incidents": int(inc_sel.sum()),
+        "incidents_open": int(inc_sel.sum() - answered.sum()),
+        "response_min_mean": _mean(response),
+        "response_min_p50": _q(response, 0.5),
+        "response_min_p90": _q(response, 0.9),
+        "share_response_within_30min": _mean(response <= 30),
+        "whistled_up": int((inc_sel & e["inc_whistled"]).sum()),
+        "team_utilisation": busy / (crews * records.open_min) if crews else np.nan,
+        "team_km": float(e["team_km"][teams].sum()),
+        "enforcement_staff": int(e["team_staff"][teams].sum()),
+    }
+
+
+TEAM_ONLY = ("team_utilisation", "team_km", "enforcement_staff")
+
+
+def _town_enforcement(scenario, records, teams, towns) -> dict[str, float]:
+    """Enforcement metrics of a town: crews' totals belong to teams, not towns."""
+    metrics = _enforcement(scenario, records, teams, towns)
+    return {k: v for k, v in metrics.items() if k not in TEAM_ONLY}
+
+
 def replication_metrics(scenario: Scenario, records: Records) -> pd.DataFrame:
     """One row per scope, one column per metric (NaN where it does not apply)."""
     m, tk = records.matters, records.tickets
@@ -135,23 +201,40 @@ def replication_metrics(scenario: Scenario, records: Records) -> pd.DataFrame:
             }
         )
     ticket_town = m["town"][tk["matter"]]
+    n_towns = len(scenario.geography.towns)
+    enforce = records.enforcement is not None
+    if enforce:
+        all_teams = np.ones(len(scenario.enforcement.teams), dtype=bool)
+        all_towns = np.ones(n_towns, dtype=bool)
+        rows[0].update(_enforcement(scenario, records, all_teams, all_towns))
+        for k, team in enumerate(scenario.enforcement.teams):
+            one_team = np.arange(all_teams.size) == k
+            rows.append(
+                {
+                    "scope": f"team:{team.name}",
+                    **_enforcement(scenario, records, one_team, all_towns),
+                }
+            )
     for t, town in enumerate(scenario.geography.towns):
+        one_town = np.arange(n_towns) == t
         rows.append(
             {
                 "scope": f"town:{town.name}",
                 **_citizens(m, m["town"] == t),
                 **_visits(tk, ticket_town == t, records.days),
+                **(_town_enforcement(scenario, records, all_teams, one_town) if enforce else {}),
             }
         )
     frame = pd.DataFrame(rows)
-    return frame.reindex(columns=["scope", *METRICS])
+    columns = [c for c in METRICS if c in frame.columns]  # no enforcement columns without it
+    return frame.reindex(columns=["scope", *columns])
 
 
 def summarise(replications: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     """``metric, scope, mean, std, ci_low, ci_high, n`` from per-replication rows.
 
-    The interval is Student's t over replications, truncated at 0 (no metric is
-    negative); it needs n ≥ 2 (NaN otherwise).
+    The interval is Student's t over replications, truncated to where the metric can lie
+    (≥ 0; shares ≤ 1); it needs n ≥ 2 (NaN otherwise).
     """
     metrics = [c for c in replications.columns if c in METRICS]
     long = replications.melt(id_vars=["scope"], value_vars=metrics, var_name="metric")
@@ -160,8 +243,10 @@ def summarise(replications: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     out = grouped.agg(mean="mean", std="std", n="count").reset_index()
     half = st.t.ppf(0.5 + level / 2, out["n"] - 1) * out["std"] / np.sqrt(out["n"])
     half = half.where(out["n"] >= 2)
-    # every metric is ≥ 0: truncating the interval there keeps its coverage
-    out["ci_low"], out["ci_high"] = (out["mean"] - half).clip(lower=0), out["mean"] + half
+    # every metric is ≥ 0 and shares are ≤ 1: truncating the interval keeps its coverage
+    share = out["metric"].str.startswith("share_") | (out["metric"] == "check_coverage")
+    out["ci_low"] = (out["mean"] - half).clip(lower=0)
+    out["ci_high"] = (out["mean"] + half).where(~share, (out["mean"] + half).clip(upper=1))
     order = {name: i for i, name in enumerate(METRICS)}
     scopes = list(dict.fromkeys(replications["scope"]))
     out["_m"] = out["metric"].map(order)

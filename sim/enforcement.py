@@ -1,0 +1,444 @@
+"""Enforcement: enterprises, routine and joint inspections, incidents, teams and crews.
+
+Rules (the scenario's ``enforcement:`` block sets the numbers):
+
+- **Enterprises** sit around their town centre (distance from ``enterprise_km``, random
+  direction) and each has a risk class drawn by share.
+- **Routine schedule**: each enterprise × department gets checks at a fixed interval
+  (``days_per_year`` / (frequency × risk multiplier) working days) with a random phase:
+  evenly spread, not bunched. A check is *due* from its day on; one not done by the
+  horizon is backlog.
+- **Who does what**: a routine check goes to the nearest team (by base) that does routine
+  work, holds the department's power and covers the town. An incident goes to the nearest
+  *town* team (base not the seat) that holds the power and covers the town; where there
+  is none it is **whistled up** to a county team (base the seat) that holds it.
+- **A crew's day**: crews work in opening hours. A free crew answers the oldest waiting
+  incident of its team first; otherwise it takes the team's oldest due check and then, in
+  nearest-neighbour order, the due checks in the town it is in (the nearest of the next
+  few), and moves on to the oldest elsewhere when the town is done. A visit is one leg:
+  drive there, then work on site. Incidents pre-empt routine work: a crew finishes its
+  current visit, then goes. At the end of the day crews drive back to base.
+- **Joint inspection**: a team with ``joint_window_days`` clears in one visit every check it
+  holds at that enterprise due within that many days; the visit takes
+  ``joint_setup_min`` + the checks' times × ``joint_factor``. Otherwise a visit is one check.
+- **Incidents** are reported uniformly over opening hours; the response time is from the
+  report to the crew on site.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import simpy
+
+from sim.calendar import Clock, Period
+from sim.demand import DayProfile
+from sim.records import VisitLog
+from sim.rng import Streams
+from sim.scenario import Scenario
+
+__all__ = ["INCIDENT", "ROUTINE", "Enforcement", "enforcement_plan"]
+
+ROUTINE, INCIDENT = 0, 1
+NEAREST_OF = 12
+"""A crew picks the nearest among this many oldest due checks of its town."""
+
+
+@dataclass
+class Plan:
+    """Everything drawn up front: enterprises, checks and incidents (arrays)."""
+
+    ent_town: np.ndarray
+    ent_xy: np.ndarray
+    ent_risk: np.ndarray
+    check_ent: np.ndarray
+    check_dept: np.ndarray
+    check_due: np.ndarray
+    """Working day from which the check is due."""
+    check_min: np.ndarray
+    check_team: np.ndarray
+    inc_town: np.ndarray
+    inc_xy: np.ndarray
+    inc_dept: np.ndarray
+    inc_report: np.ndarray
+    inc_delay: np.ndarray
+    inc_handle: np.ndarray
+    inc_team: np.ndarray
+    inc_whistled: np.ndarray
+    team_xy: np.ndarray
+
+
+def _points(center: np.ndarray, km: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    angle = rng.uniform(0, 2 * math.pi, km.size)
+    return center + np.column_stack([km * np.cos(angle), km * np.sin(angle)])
+
+
+def _assign(scenario: Scenario, team_xy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Routine team [dept, town], incident team [dept, town] and whether it is whistled up."""
+    e = scenario.enforcement
+    towns = scenario.geography.towns
+    shape = (len(e.departments), len(towns))
+    routine, incident = np.full(shape, -1), np.full(shape, -1)
+    whistled = np.zeros(shape, dtype=bool)
+    for d, dept in enumerate(e.departments):
+        for t, town in enumerate(towns):
+            here = np.array([town.x_km, town.y_km])
+
+            def nearest(teams: list[int]) -> int:
+                return (
+                    min(teams, key=lambda k: (np.hypot(*(team_xy[k] - here)), k)) if teams else -1
+                )
+
+            able = [k for k, team in enumerate(e.teams) if team.holds(dept.name) and team.crews > 0]
+            routine[d, t] = nearest(
+                [k for k in able if e.teams[k].routine and e.teams[k].works_in(town.name)]
+            )
+            local = [
+                k for k in able if e.teams[k].base != "seat" and e.teams[k].works_in(town.name)
+            ]
+            county = [k for k in able if e.teams[k].base == "seat"]
+            county = [k for k in county if e.teams[k].works_in(town.name)] or county
+            incident[d, t] = nearest(local) if local else nearest(county)
+            whistled[d, t] = not local
+    return routine, incident, whistled
+
+
+def enforcement_plan(scenario: Scenario, clock: Clock, streams: Streams) -> Plan:
+    """Draw enterprises, the routine schedule and incidents (pure)."""
+    e = scenario.enforcement
+    geo = scenario.geography
+    days_per_year = scenario.demand.days_per_year
+    team_xy = np.array(
+        [
+            [geo.seat.x_km, geo.seat.y_km]
+            if t.base == "seat"
+            else next([w.x_km, w.y_km] for w in geo.towns if w.name == t.base)
+            for t in e.teams
+        ],
+        dtype=float,
+    )
+    routine_team, incident_team, whistled = _assign(scenario, team_xy)
+    lookahead = max((t.joint_window_days or 0) for t in e.teams)
+    last_day = clock.days + math.ceil(lookahead)  # checks due after the horizon, for joint visits
+    classes = e.risk_classes or []
+    shares = np.array([c.share for c in classes]) if classes else np.ones(1)
+
+    ent_town, ent_xy, ent_risk = [], [], []
+    checks: dict[str, list[np.ndarray]] = {k: [] for k in ("ent", "dept", "due", "min", "team")}
+    first = 0
+    for t, town in enumerate(geo.towns):
+        n = town.enterprises
+        center = np.array([town.x_km, town.y_km])
+        km = (e.enterprise_km or town.resident_km or geo.resident_km).sample(
+            streams.get("enterprise_km", town.name), n
+        )
+        ent_xy.append(_points(center, km, streams.get("enterprise_dir", town.name)))
+        ent_town.append(np.full(n, t))
+        risk = streams.get("risk", town.name).choice(len(shares), size=n, p=shares / shares.sum())
+        ent_risk.append(risk)
+        for d, dept in enumerate(e.departments):
+            mult = np.array([dept.risk_multiplier.get(c.name, 1.0) for c in classes] or [1.0])
+            rate = dept.inspections_per_enterprise_per_year * mult[risk]  # per year
+            interval = np.where(rate > 0, days_per_year / np.maximum(rate, 1e-12), np.inf)
+            phase = streams.get("phase", dept.name, town.name).random(n) * interval
+            count = np.where(rate > 0, np.ceil((last_day - phase) / interval), 0).astype(int)
+            count = np.maximum(count, 0)
+            ent = np.repeat(np.arange(n), count)
+            k = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
+            due = np.floor(phase[ent] + k * interval[ent]).astype(int)
+            checks["ent"].append(first + ent)
+            checks["dept"].append(np.full(ent.size, d))
+            checks["due"].append(due)
+            checks["min"].append(
+                dept.check_min.sample(streams.get("check_min", dept.name, town.name), ent.size)
+            )
+            checks["team"].append(np.full(ent.size, routine_team[d, t]))
+        first += n
+
+    inc = e.incidents
+    mix = np.array([inc.department_mix.get(d.name, 0.0) for d in e.departments])
+    mix = mix / mix.sum() if mix.sum() > 0 else np.full(len(e.departments), 1 / len(e.departments))
+    profile = DayProfile(clock.intervals, {})
+    inc_parts: dict[str, list[np.ndarray]] = {k: [] for k in ("town", "xy", "dept", "report")}
+    for t, town in enumerate(geo.towns):
+        annual = inc.per_enterprise_per_year * town.enterprises + (
+            inc.per_1000_residents_per_year * town.population / 1000
+        )
+        counts = streams.get("incidents", town.name).poisson(annual / days_per_year, clock.days)
+        n = int(counts.sum())
+        day = np.repeat(np.arange(clock.days), counts)
+        inc_parts["report"].append(
+            clock.day_start[day] + profile.sample(streams.get("incident_clock", town.name), n)
+        )
+        km = (e.enterprise_km or town.resident_km or geo.resident_km).sample(
+            streams.get("incident_km", town.name), n
+        )
+        inc_parts["xy"].append(
+            _points(np.array([town.x_km, town.y_km]), km, streams.get("incident_dir", town.name))
+        )
+        inc_parts["town"].append(np.full(n, t))
+        inc_parts["dept"].append(
+            streams.get("incident_dept", town.name).choice(len(mix), size=n, p=mix)
+        )
+    report = np.concatenate(inc_parts["report"])
+    order = np.argsort(report, kind="stable")
+    inc_town = np.concatenate(inc_parts["town"])[order]
+    inc_dept = np.concatenate(inc_parts["dept"])[order]
+    n_inc = report.size
+    rng_delay, rng_handle = streams.get("incident_delay"), streams.get("incident_handle")
+
+    ent = np.concatenate(checks["ent"])
+    due = np.concatenate(checks["due"])
+    by = np.lexsort((ent, due))  # checks in order of due day
+    return Plan(
+        ent_town=np.concatenate(ent_town),
+        ent_xy=np.concatenate(ent_xy),
+        ent_risk=np.concatenate(ent_risk),
+        check_ent=ent[by],
+        check_dept=np.concatenate(checks["dept"])[by],
+        check_due=due[by],
+        check_min=np.concatenate(checks["min"])[by],
+        check_team=np.concatenate(checks["team"])[by],
+        inc_town=inc_town,
+        inc_xy=np.concatenate(inc_parts["xy"])[order],
+        inc_dept=inc_dept,
+        inc_report=report[order],
+        inc_delay=inc.report_delay_min.sample(rng_delay, n_inc),
+        inc_handle=inc.handle_min.sample(rng_handle, n_inc),
+        inc_team=incident_team[inc_dept, inc_town],
+        inc_whistled=whistled[inc_dept, inc_town],
+        team_xy=team_xy,
+    )
+
+
+class _Lists:
+    """The plan's columns as Python lists: the crew loop reads them one item at a time,
+    which is several times faster on lists than on numpy arrays."""
+
+    def __init__(self, plan: Plan):
+        self.ent_xy = [tuple(p) for p in plan.ent_xy.tolist()]
+        self.ent_town = plan.ent_town.tolist()
+        self.check_ent = plan.check_ent.tolist()
+        self.check_dept = plan.check_dept.tolist()
+        self.check_due = plan.check_due.tolist()
+        self.check_min = plan.check_min.tolist()
+        self.inc_xy = [tuple(p) for p in plan.inc_xy.tolist()]
+        self.inc_town = plan.inc_town.tolist()
+        self.inc_handle = plan.inc_handle.tolist()
+        self.team_xy = [tuple(p) for p in plan.team_xy.tolist()]
+
+
+class TeamAtWork:
+    """One team during a run: its crews, due checks and waiting incidents."""
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        index: int,
+        scenario: Scenario,
+        plan: _Lists,
+        log: VisitLog,
+        done: np.ndarray,
+        taken: bytearray,
+        ent_checks: list[list[int]],
+    ):
+        spec = scenario.enforcement.teams[index]
+        self.env, self.index, self.plan, self.log = env, index, plan, log
+        self.done, self.ent_checks = done, ent_checks
+        self.base = plan.team_xy[index]
+        self.road_factor = scenario.geography.road_factor
+        self.min_per_km = 60 / spec.speed_kmh
+        self.window = spec.joint_window_days
+        self.setup, self.factor = spec.joint_setup_min, spec.joint_factor
+        e = scenario.enforcement
+        self.holds = {d for d, dept in enumerate(e.departments) if spec.holds(dept.name)}
+        self.crews = spec.crews
+        self.is_open = False
+        self.day_over = False
+        self.today = 0
+        self.incidents: deque[int] = deque()
+        self.oldest: deque[int] = deque()  # due checks, in due order (taken ones skipped)
+        self.by_town: dict[int, list[int]] = {}
+        self.taken = taken
+        self.idle: list[tuple[simpy.Event, int]] = []  # (wake-up event, crew)
+        self.crew_xy: list[tuple[float, float]] = [self.base] * spec.crews
+        self.crew_town: list[int | None] = [None] * spec.crews  # None: at base
+        self.busy_min = 0.0
+        self.km = 0.0
+        self.processes = [env.process(self.crew_work(c)) for c in range(spec.crews)]
+
+    # --- work lists ---------------------------------------------------------------------------
+
+    def release(self, checks: np.ndarray) -> None:
+        """Checks of this team that fall due today join its lists."""
+        ent_town, check_ent = self.plan.ent_town, self.plan.check_ent
+        for check in checks.tolist():
+            if not self.taken[check]:
+                self.oldest.append(check)
+                self.by_town.setdefault(ent_town[check_ent[check]], []).append(check)
+
+    def report(self, incident: int) -> None:
+        """An incident for this team: the nearest idle crew (if any) sets off."""
+        self.incidents.append(incident)
+        if self.idle and self.is_open:
+            target = self.plan.inc_xy[incident]
+            nearest = min(self.idle, key=lambda ic: self._distance(self.crew_xy[ic[1]], target))
+            self.idle.remove(nearest)
+            nearest[0].succeed()
+
+    def open(self) -> None:
+        self.is_open = True
+        idle, self.idle = self.idle, []
+        for event, _ in idle:
+            event.succeed()
+
+    def close(self, day_over: bool) -> None:
+        """End of a working period; at the end of the day idle crews drive back to base."""
+        self.is_open = False
+        if day_over:
+            for _, crew in self.idle:
+                self._drive_home(crew)
+
+    def _drive_home(self, crew: int) -> None:
+        if self.crew_town[crew] is not None:
+            back = self._distance(self.crew_xy[crew], self.base)
+            self.km += back
+            self.busy_min += back * self.min_per_km
+            self.crew_xy[crew], self.crew_town[crew] = self.base, None
+
+    def _wait(self, crew: int) -> simpy.Event:
+        event = self.env.event()
+        self.idle.append((event, crew))
+        return event
+
+    def _distance(self, a: tuple[float, float], b: tuple[float, float]) -> float:
+        return math.hypot(a[0] - b[0], a[1] - b[1]) * self.road_factor
+
+    def _next_routine(self, xy: tuple[float, float], town: int | None) -> int | None:
+        taken = self.taken
+        queue = self.by_town.get(town) if town is not None else None
+        if queue:
+            if taken[queue[0]]:  # drop checks other crews or joint visits have taken
+                queue[:] = [c for c in queue if not taken[c]]
+            ents, best, best_d = self.plan.check_ent, None, math.inf
+            for check in queue[:NEAREST_OF]:
+                if not taken[check]:
+                    d = self._distance(xy, self.plan.ent_xy[ents[check]])
+                    if d < best_d:
+                        best, best_d = check, d
+            if best is not None:
+                return best
+        while self.oldest and taken[self.oldest[0]]:
+            self.oldest.popleft()
+        return self.oldest[0] if self.oldest else None
+
+    def _clear(self, check: int) -> tuple[list[int], float]:
+        """Checks cleared by a visit for ``check``, and the minutes on site."""
+        plan = self.plan
+        taken = self.taken
+        if self.window is None:
+            taken[check] = True
+            return [check], plan.check_min[check]
+        horizon = self.today + self.window
+        due, dept = plan.check_due, plan.check_dept
+        cleared = [
+            c
+            for c in self.ent_checks[plan.check_ent[check]]
+            if not taken[c] and due[c] <= horizon and dept[c] in self.holds
+        ]
+        for c in cleared:
+            taken[c] = True
+        return cleared, self.setup + self.factor * sum(plan.check_min[c] for c in cleared)
+
+    # --- the crews ----------------------------------------------------------------------------
+
+    def crew_work(self, crew: int) -> Iterator[simpy.Event]:
+        """Process: one crew's working days."""
+        env, plan, log = self.env, self.plan, self.log
+        while True:
+            if not self.is_open:
+                yield self._wait(crew)
+                continue
+            xy, town = self.crew_xy[crew], self.crew_town[crew]
+            if self.incidents:
+                incident = self.incidents.popleft()
+                target, town = plan.inc_xy[incident], plan.inc_town[incident]
+                kind, ident, cleared = INCIDENT, incident, 1
+                work = plan.inc_handle[incident]
+            else:
+                check = self._next_routine(xy, town)
+                if check is None:
+                    yield self._wait(crew)
+                    continue
+                checks, work = self._clear(check)
+                ent = plan.check_ent[check]
+                target, town, kind, ident = plan.ent_xy[ent], plan.ent_town[ent], ROUTINE, ent
+                cleared = len(checks)
+            km = self._distance(xy, target)
+            drive = km * self.min_per_km
+            start = env.now
+            yield env.timeout(drive + work)
+            self.busy_min += drive + work
+            self.km += km
+            log.add(self.index, crew, kind, ident, town, start, start + drive, env.now, cleared, km)
+            if kind == ROUTINE:
+                for c in checks:
+                    self.done[c] = env.now
+            self.crew_xy[crew], self.crew_town[crew] = target, town
+            if not self.is_open and self.day_over:
+                self._drive_home(crew)
+
+
+class Enforcement:
+    """All teams of a run, driven by the calendar and the incident reports."""
+
+    def __init__(self, env: simpy.Environment, scenario: Scenario, clock: Clock, plan: Plan):
+        self.env, self.clock, self.plan = env, clock, plan
+        self.log = VisitLog()
+        self.done = np.full(plan.check_ent.size, np.nan)
+        """Time each check was done (NaN: not done)."""
+        order = np.argsort(plan.check_ent, kind="stable")  # per enterprise, in due order
+        bounds = np.searchsorted(plan.check_ent[order], np.arange(plan.ent_town.size + 1))
+        ent_checks = [order[a:b].tolist() for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+        lists, taken = _Lists(plan), bytearray(plan.check_ent.size)
+        self.teams = [
+            TeamAtWork(env, k, scenario, lists, self.log, self.done, taken, ent_checks)
+            for k in range(len(scenario.enforcement.teams))
+        ]
+        env.process(self.working_hours(clock.periods))
+        env.process(self.incident_reports())
+
+    def working_hours(self, periods: list[Period]) -> Iterator[simpy.Event]:
+        """Process: release due checks each morning; open and close the teams' hours."""
+        plan, day = self.plan, -1
+        due_bounds = np.searchsorted(plan.check_due, np.arange(self.clock.days + 1))
+        for period in periods:
+            yield self.env.timeout(period.start - self.env.now)
+            today = int(self.clock.day_of(period.start))
+            while day < today:
+                day += 1
+                checks = np.arange(due_bounds[day], due_bounds[day + 1])
+                for team in self.teams:
+                    mine = checks[plan.check_team[checks] == team.index]
+                    team.release(mine)
+                    team.today = day
+            for team in self.teams:
+                team.day_over = False
+                team.open()
+            yield self.env.timeout(period.end - self.env.now)
+            for team in self.teams:
+                team.day_over = period.sends_home
+                team.close(period.sends_home)
+
+    def incident_reports(self) -> Iterator[simpy.Event]:
+        """Process: incidents are reported to the team that answers them."""
+        plan = self.plan
+        for incident in range(plan.inc_report.size):
+            t = float(plan.inc_report[incident])
+            if t > self.env.now:
+                yield self.env.timeout(t - self.env.now)
+            self.teams[int(plan.inc_team[incident])].report(incident)
