@@ -84,25 +84,21 @@ def _assign(scenario: Scenario, team_xy: np.ndarray) -> tuple[np.ndarray, np.nda
     shape = (len(e.departments), len(towns))
     routine, incident = np.full(shape, -1), np.full(shape, -1)
     whistled = np.zeros(shape, dtype=bool)
+    town_xy = np.array([[t.x_km, t.y_km] for t in towns])
+    distance = np.hypot(*(team_xy[:, None, :] - town_xy[None, :, :]).transpose(2, 0, 1))
+
+    def nearest(candidates: list[int], t: int) -> int:
+        return min(candidates, key=lambda k: (distance[k, t], k)) if candidates else -1
+
     for d, dept in enumerate(e.departments):
+        able = [k for k, team in enumerate(e.teams) if team.holds(dept.name) and team.crews > 0]
         for t, town in enumerate(towns):
-            here = np.array([town.x_km, town.y_km])
-
-            def nearest(teams: list[int]) -> int:
-                return (
-                    min(teams, key=lambda k: (np.hypot(*(team_xy[k] - here)), k)) if teams else -1
-                )
-
-            able = [k for k, team in enumerate(e.teams) if team.holds(dept.name) and team.crews > 0]
-            routine[d, t] = nearest(
-                [k for k in able if e.teams[k].routine and e.teams[k].works_in(town.name)]
-            )
-            local = [
-                k for k in able if e.teams[k].base != "seat" and e.teams[k].works_in(town.name)
-            ]
+            covering = [k for k in able if e.teams[k].works_in(town.name)]
+            routine[d, t] = nearest([k for k in covering if e.teams[k].routine], t)
+            local = [k for k in covering if e.teams[k].base != "seat"]
             county = [k for k in able if e.teams[k].base == "seat"]
-            county = [k for k in county if e.teams[k].works_in(town.name)] or county
-            incident[d, t] = nearest(local) if local else nearest(county)
+            county = [k for k in county if k in covering] or county
+            incident[d, t] = nearest(local, t) if local else nearest(county, t)
             whistled[d, t] = not local
     return routine, incident, whistled
 
