@@ -181,7 +181,9 @@ def run_command(
     days: Annotated[int | None, typer.Option(help="Working days (overrides horizon.days).")] = None,
     set_: SetOpt = None,
     out_dir: Annotated[Path | None, typer.Option("--out", help="Output folder.")] = None,
-    log: Annotated[bool, typer.Option("--log", help="Also write matters.parquet.")] = False,
+    log: Annotated[
+        bool, typer.Option("--log", help="Also write matters.parquet (and visits.parquet).")
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Run a scenario and write results/<scenario>-<stamp>/."""

@@ -103,6 +103,26 @@ def _assign(scenario: Scenario, team_xy: np.ndarray) -> tuple[np.ndarray, np.nda
     return routine, incident, whistled
 
 
+def _schedule(
+    phase: np.ndarray, interval: np.ndarray, active: np.ndarray, lo: int, hi: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Enterprise index and due day of every check due in days [lo, hi): the k-th check of
+    enterprise i is due on day floor(phase_i + k × interval_i)."""
+
+    def count_before(day: int) -> np.ndarray:
+        return np.where(active, np.maximum(np.ceil((day - phase) / interval), 0), 0).astype(int)
+
+    first, last = count_before(lo), count_before(hi)
+    count = last - first
+    ent = np.repeat(np.arange(phase.size), count)
+    k = (
+        np.repeat(first, count)
+        + np.arange(count.sum())
+        - np.repeat(np.cumsum(count) - count, count)
+    )
+    return ent, np.floor(phase[ent] + k * interval[ent]).astype(int)
+
+
 def enforcement_plan(scenario: Scenario, clock: Clock, streams: Streams) -> Plan:
     """Draw enterprises, the routine schedule and incidents (pure)."""
     e = scenario.enforcement
@@ -139,20 +159,22 @@ def enforcement_plan(scenario: Scenario, clock: Clock, streams: Streams) -> Plan
         for d, dept in enumerate(e.departments):
             mult = np.array([dept.risk_multiplier.get(c.name, 1.0) for c in classes] or [1.0])
             rate = dept.inspections_per_enterprise_per_year * mult[risk]  # per year
-            interval = np.where(rate > 0, days_per_year / np.maximum(rate, 1e-12), np.inf)
+            interval = days_per_year / np.where(rate > 0, rate, 1.0)  # unused where rate is 0
             phase = streams.get("phase", dept.name, town.name).random(n) * interval
-            count = np.where(rate > 0, np.ceil((last_day - phase) / interval), 0).astype(int)
-            count = np.maximum(count, 0)
-            ent = np.repeat(np.arange(n), count)
-            k = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
-            due = np.floor(phase[ent] + k * interval[ent]).astype(int)
-            checks["ent"].append(first + ent)
-            checks["dept"].append(np.full(ent.size, d))
-            checks["due"].append(due)
-            checks["min"].append(
-                dept.check_min.sample(streams.get("check_min", dept.name, town.name), ent.size)
-            )
-            checks["team"].append(np.full(ent.size, routine_team[d, t]))
+            # checks due within the horizon, then the look-ahead ones a joint visit may do
+            # early, each from its own stream: the window never shifts the horizon's checks
+            for name, lo, hi in (
+                ("check_min", 0, clock.days),
+                ("check_min_ahead", clock.days, last_day),
+            ):
+                ent, due = _schedule(phase, interval, rate > 0, lo, hi)
+                checks["ent"].append(first + ent)
+                checks["dept"].append(np.full(ent.size, d))
+                checks["due"].append(due)
+                checks["min"].append(
+                    dept.check_min.sample(streams.get(name, dept.name, town.name), ent.size)
+                )
+                checks["team"].append(np.full(ent.size, routine_team[d, t]))
         first += n
 
     inc = e.incidents

@@ -15,7 +15,7 @@ import pandas as pd
 
 from sim.model import simulate
 from sim.scenario import Scenario
-from sim.stats import matters_frame, replication_metrics, summarise
+from sim.stats import matters_frame, replication_metrics, summarise, visits_frame
 
 __all__ = ["Results", "run"]
 
@@ -32,6 +32,8 @@ class Results:
     """``metric, scope, mean, std, ci_low, ci_high, n``."""
     matters: pd.DataFrame | None = None
     """Per-matter log of every replication (when run with ``log=True``)."""
+    visits: pd.DataFrame | None = None
+    """Enforcement visit log of every replication (``log=True`` and enforcement)."""
     wall_s: float = 0.0
     info: dict = field(default_factory=dict)
 
@@ -57,7 +59,7 @@ def run(
         raise ValueError("replications must be ≥ 1")
     seed = scenario.seed if seed is None else seed
     started = time.perf_counter()
-    rows, logs = [], []
+    rows, logs, visit_logs = [], [], []
     for k in range(replications):
         records = simulate(scenario, k, seed)
         frame = replication_metrics(scenario, records)
@@ -65,6 +67,7 @@ def run(
         rows.append(frame)
         if log:
             logs.append(matters_frame(scenario, records, k))
+            visit_logs.append(visits_frame(scenario, records, k))
         if progress:
             progress(k)
     table = pd.concat(rows, ignore_index=True)
@@ -74,5 +77,8 @@ def run(
         replications=table,
         summary=summarise(table),
         matters=pd.concat(logs, ignore_index=True) if log else None,
+        visits=pd.concat(visit_logs, ignore_index=True)
+        if log and scenario.enforcement is not None
+        else None,
         wall_s=time.perf_counter() - started,
     )

@@ -20,7 +20,7 @@ from sim.model import COMPLETED, IN_SYSTEM
 from sim.records import DONE, INCOMPLETE, SENT_HOME, Records
 from sim.scenario import Scenario
 
-__all__ = ["METRICS", "matters_frame", "replication_metrics", "summarise"]
+__all__ = ["METRICS", "matters_frame", "replication_metrics", "summarise", "visits_frame"]
 
 METRICS: dict[str, str] = {
     "matters": "requests that arose (all channels)",
@@ -275,4 +275,32 @@ def matters_frame(scenario: Scenario, records: Records, replication: int) -> pd.
     frame["status"] = pd.Categorical.from_codes(
         frame["status"], categories=["completed", "online", "station", "in_system"]
     )
+    return frame
+
+
+def visits_frame(scenario: Scenario, records: Records, replication: int) -> pd.DataFrame:
+    """The enforcement visit log of one replication (empty without enforcement).
+
+    ``response_min`` (report -> on site) and ``reported`` are set for incident visits;
+    ``target`` is the enterprise (routine) or the incident (incident) number.
+    """
+    if records.visits is None:
+        return pd.DataFrame()
+    v, e = records.visits, records.enforcement
+    frame = pd.DataFrame(v)
+    frame.insert(0, "replication", np.int32(replication))
+    frame["team"] = pd.Categorical.from_codes(
+        frame["team"], categories=[t.name for t in scenario.enforcement.teams]
+    )
+    frame["town"] = pd.Categorical.from_codes(
+        frame["town"], categories=[t.name for t in scenario.geography.towns]
+    )
+    frame["kind"] = pd.Categorical.from_codes(frame["kind"], categories=["routine", "incident"])
+    incident = v["kind"] == 1
+    reported = np.full(v["kind"].size, np.nan)
+    reported[incident] = e["inc_report"][v["target"][incident]]
+    frame["reported"] = reported
+    frame["response_min"] = frame["arrive"] - reported
+    frame["whistled_up"] = False
+    frame.loc[incident, "whistled_up"] = e["inc_whistled"][v["target"][incident]]
     return frame

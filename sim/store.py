@@ -54,7 +54,8 @@ def write_run(
     results: Results, out: str | Path | None = None, root: str | Path = "results"
 ) -> Path:
     """Write scenario.resolved.yaml, manifest.json, summary.csv, replications.csv and, when
-    the run was logged, matters.parquet. ``out`` replaces an existing folder of that name."""
+    the run was logged, matters.parquet (and visits.parquet with enforcement). ``out``
+    replaces an existing folder of that name."""
     target = _target(results, out, root)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
@@ -78,6 +79,8 @@ def write_run(
         results.replications.to_csv(tmp / "replications.csv", index=False)
         if results.matters is not None:
             results.matters.to_parquet(tmp / "matters.parquet", index=False)
+        if results.visits is not None:
+            results.visits.to_parquet(tmp / "visits.parquet", index=False)
         if target.exists():
             old = target.with_name(f".{target.name}.old-{os.getpid()}")
             target.rename(old)
