@@ -260,9 +260,12 @@ class TeamAtWork:
         scenario: Scenario,
         plan: _Lists,
         log: VisitLog,
-        done: np.ndarray,
+        done: list[float],
         taken: bytearray,
         ent_checks: list[list[int]],
+        due_team: np.ndarray,
+        due_day: np.ndarray,
+        days: int,
     ):
         spec = scenario.enforcement.teams[index]
         self.env, self.index, self.plan, self.log = env, index, plan, log
@@ -282,19 +285,22 @@ class TeamAtWork:
         self.oldest: deque[int] = deque()  # due checks, in due order (taken ones skipped)
         self.by_town: dict[int, list[int]] = {}
         self.taken = taken
-        self.idle: list[tuple[simpy.Event, int]] = []  # (wake-up event, crew)
+        self.idle: list[int] = list(range(spec.crews))  # crews free and waiting for work
         self.crew_xy: list[tuple[float, float]] = [self.base] * spec.crews
         self.crew_town: list[int | None] = [None] * spec.crews  # None: at base
         self.busy_min = 0.0
         self.km = 0.0
-        self.processes = [env.process(self.crew_work(c)) for c in range(spec.crews)]
+        mine = np.flatnonzero(due_team == index)  # in due order
+        self.due_ids = mine.tolist()
+        self.due_bounds = np.searchsorted(due_day[mine], np.arange(days + 1)).tolist()
 
     # --- work lists ---------------------------------------------------------------------------
 
-    def release(self, checks: np.ndarray) -> None:
-        """Checks of this team that fall due today join its lists."""
+    def release(self, day: int) -> None:
+        """Checks of this team that fall due on ``day`` join its lists."""
+        self.today = day
         ent_town, check_ent = self.plan.ent_town, self.plan.check_ent
-        for check in checks.tolist():
+        for check in self.due_ids[self.due_bounds[day] : self.due_bounds[day + 1]]:
             if not self.taken[check]:
                 self.oldest.append(check)
                 self.by_town.setdefault(ent_town[check_ent[check]], []).append(check)
@@ -304,21 +310,25 @@ class TeamAtWork:
         self.incidents.append(incident)
         if self.idle and self.is_open:
             target = self.plan.inc_xy[incident]
-            nearest = min(self.idle, key=lambda ic: self._distance(self.crew_xy[ic[1]], target))
+            nearest = min(self.idle, key=lambda c: self._distance(self.crew_xy[c], target))
             self.idle.remove(nearest)
-            nearest[0].succeed()
+            self._set_off(nearest)
 
     def open(self) -> None:
+        """A working period starts: idle crews set off if there is work."""
         self.is_open = True
-        idle, self.idle = self.idle, []
-        for event, _ in idle:
-            event.succeed()
+        while self.oldest and self.taken[self.oldest[0]]:
+            self.oldest.popleft()
+        work = len(self.incidents) + len(self.oldest)  # an upper bound: some may be taken
+        wake, self.idle = self.idle[:work], self.idle[work:]
+        for crew in wake:
+            self._set_off(crew)
 
     def close(self, day_over: bool) -> None:
         """End of a working period; at the end of the day idle crews drive back to base."""
         self.is_open = False
         if day_over:
-            for _, crew in self.idle:
+            for crew in self.idle:
                 self._drive_home(crew)
 
     def _drive_home(self, crew: int) -> None:
@@ -327,11 +337,6 @@ class TeamAtWork:
             self.km += back
             self.busy_min += back * self.min_per_km
             self.crew_xy[crew], self.crew_town[crew] = self.base, None
-
-    def _wait(self, crew: int) -> simpy.Event:
-        event = self.env.event()
-        self.idle.append((event, crew))
-        return event
 
     def _distance(self, a: tuple[float, float], b: tuple[float, float]) -> float:
         return math.hypot(a[0] - b[0], a[1] - b[1]) * self.road_factor
@@ -342,10 +347,12 @@ class TeamAtWork:
         if queue:
             if taken[queue[0]]:  # drop checks other crews or joint visits have taken
                 queue[:] = [c for c in queue if not taken[c]]
-            ents, best, best_d = self.plan.check_ent, None, math.inf
+            ents, ent_xy, best, best_d = self.plan.check_ent, self.plan.ent_xy, None, math.inf
+            x, y = xy
             for check in queue[:NEAREST_OF]:
                 if not taken[check]:
-                    d = self._distance(xy, self.plan.ent_xy[ents[check]])
+                    ex, ey = ent_xy[ents[check]]
+                    d = (ex - x) * (ex - x) + (ey - y) * (ey - y)  # squared: same order
                     if d < best_d:
                         best, best_d = check, d
             if best is not None:
@@ -373,42 +380,62 @@ class TeamAtWork:
         return cleared, self.setup + self.factor * sum(plan.check_min[c] for c in cleared)
 
     # --- the crews ----------------------------------------------------------------------------
+    # A crew is either on a visit (a timeout whose callback is ``_back``) or in ``idle``.
+    # Callbacks rather than a process per crew: the same events, without a generator resume.
 
-    def crew_work(self, crew: int) -> Iterator[simpy.Event]:
-        """Process: one crew's working days."""
-        env, plan, log = self.env, self.plan, self.log
-        while True:
-            if not self.is_open:
-                yield self._wait(crew)
-                continue
-            xy, town = self.crew_xy[crew], self.crew_town[crew]
-            if self.incidents:
-                incident = self.incidents.popleft()
-                target, town = plan.inc_xy[incident], plan.inc_town[incident]
-                kind, ident, cleared = INCIDENT, incident, 1
-                work = plan.inc_handle[incident]
-            else:
-                check = self._next_routine(xy, town)
-                if check is None:
-                    yield self._wait(crew)
-                    continue
-                checks, work = self._clear(check)
-                ent = plan.check_ent[check]
-                target, town, kind, ident = plan.ent_xy[ent], plan.ent_town[ent], ROUTINE, ent
-                cleared = len(checks)
-            km = self._distance(xy, target)
-            drive = km * self.min_per_km
-            start = env.now
-            yield env.timeout(drive + work)
-            self.busy_min += drive + work
-            self.km += km
-            log.add(self.index, crew, kind, ident, town, start, start + drive, env.now, cleared, km)
-            if kind == ROUTINE:
-                for c in checks:
-                    self.done[c] = env.now
-            self.crew_xy[crew], self.crew_town[crew] = target, town
-            if not self.is_open and self.day_over:
-                self._drive_home(crew)
+    def _set_off(self, crew: int) -> None:
+        """Crew ``crew`` is free: it takes the next job, or waits in ``idle``."""
+        if not self.is_open:
+            self.idle.append(crew)
+            return
+        plan = self.plan
+        xy, town = self.crew_xy[crew], self.crew_town[crew]
+        if self.incidents:
+            incident = self.incidents.popleft()
+            target, town = plan.inc_xy[incident], plan.inc_town[incident]
+            kind, ident, checks = INCIDENT, incident, None
+            work = plan.inc_handle[incident]
+        else:
+            check = self._next_routine(xy, town)
+            if check is None:
+                self.idle.append(crew)
+                return
+            checks, work = self._clear(check)
+            ident = plan.check_ent[check]
+            target, town, kind = plan.ent_xy[ident], plan.ent_town[ident], ROUTINE
+        km = math.hypot(xy[0] - target[0], xy[1] - target[1]) * self.road_factor
+        drive = km * self.min_per_km
+        now = self.env.now
+        visit = self.env.timeout(drive + work, (crew, kind, ident, town, checks, now, drive, km))
+        visit.callbacks.append(self._back)
+        self.crew_xy[crew], self.crew_town[crew] = target, town
+
+    def _back(self, event: simpy.Event) -> None:
+        """A visit is over: log it, and the crew is free again."""
+        crew, kind, ident, town, checks, start, drive, km = event.value
+        now = self.env.now
+        self.busy_min += now - start
+        self.km += km
+        if kind == ROUTINE:
+            for c in checks:
+                self.done[c] = now
+        self.log.add(
+            (
+                self.index,
+                crew,
+                kind,
+                ident,
+                town,
+                len(checks) if checks else 1,
+                start,
+                start + drive,
+                now,
+                km,
+            )
+        )
+        if not self.is_open and self.day_over:
+            self._drive_home(crew)
+        self._set_off(crew)
 
 
 class Enforcement:
@@ -417,14 +444,27 @@ class Enforcement:
     def __init__(self, env: simpy.Environment, scenario: Scenario, clock: Clock, plan: Plan):
         self.env, self.clock, self.plan = env, clock, plan
         self.log = VisitLog()
-        self.done = np.full(plan.check_ent.size, np.nan)
+        self.done = [math.nan] * plan.check_ent.size
         """Time each check was done (NaN: not done)."""
         order = np.argsort(plan.check_ent, kind="stable")  # per enterprise, in due order
         bounds = np.searchsorted(plan.check_ent[order], np.arange(plan.ent_town.size + 1))
-        ent_checks = [order[a:b].tolist() for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+        flat, cuts = order.tolist(), bounds.tolist()
+        ent_checks = [flat[a:b] for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
         lists, taken = _Lists(plan), bytearray(plan.check_ent.size)
         self.teams = [
-            TeamAtWork(env, k, scenario, lists, self.log, self.done, taken, ent_checks)
+            TeamAtWork(
+                env,
+                k,
+                scenario,
+                lists,
+                self.log,
+                self.done,
+                taken,
+                ent_checks,
+                plan.check_team,
+                plan.check_due,
+                clock.days,
+            )
             for k in range(len(scenario.enforcement.teams))
         ]
         env.process(self.working_hours(clock.periods))
@@ -432,18 +472,14 @@ class Enforcement:
 
     def working_hours(self, periods: list[Period]) -> Iterator[simpy.Event]:
         """Process: release due checks each morning; open and close the teams' hours."""
-        plan, day = self.plan, -1
-        due_bounds = np.searchsorted(plan.check_due, np.arange(self.clock.days + 1))
+        day = -1
         for period in periods:
             yield self.env.timeout(period.start - self.env.now)
             today = int(self.clock.day_of(period.start))
             while day < today:
                 day += 1
-                checks = np.arange(due_bounds[day], due_bounds[day + 1])
                 for team in self.teams:
-                    mine = checks[plan.check_team[checks] == team.index]
-                    team.release(mine)
-                    team.today = day
+                    team.release(day)
             for team in self.teams:
                 team.day_over = False
                 team.open()

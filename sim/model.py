@@ -113,7 +113,7 @@ def _enforcement_totals(scenario: Scenario, enforcement: Enforcement) -> dict[st
         "check_team": plan.check_team,
         "check_town": plan.ent_town[plan.check_ent],
         "check_due": plan.check_due,
-        "check_done": enforcement.done,
+        "check_done": np.array(enforcement.done),
         "inc_team": plan.inc_team,
         "inc_town": plan.inc_town,
         "inc_report": plan.inc_report,

@@ -62,35 +62,41 @@ class TicketLog(_Columns):
         return len(self.arrive) - 1
 
 
-class VisitLog(_Columns):
+class VisitLog:
     """Enforcement visits: one row per crew leg (drive from ``depart``, on site from
     ``arrive`` to ``leave``). ``kind`` 0 routine (``target`` = enterprise, ``checks``
-    cleared), 1 incident (``target`` = incident)."""
+    cleared), 1 incident (``target`` = incident).
+
+    Rows go into one flat float buffer, one ``extend`` a visit (the crews' hot path);
+    all values are integers or floats that float64 holds exactly.
+    """
 
     COLUMNS = {
-        "team": "h",
-        "crew": "h",
-        "kind": "b",
-        "target": "l",
-        "town": "h",
-        "checks": "h",
-        "depart": "d",
-        "arrive": "d",
-        "leave": "d",
-        "km": "d",
+        "team": "i2",
+        "crew": "i2",
+        "kind": "i1",
+        "target": "i8",
+        "town": "i2",
+        "checks": "i2",
+        "depart": "f8",
+        "arrive": "f8",
+        "leave": "f8",
+        "km": "f8",
     }
 
-    def add(self, team, crew, kind, target, town, depart, arrive, leave, checks, km) -> None:
-        self.team.append(team)
-        self.crew.append(crew)
-        self.kind.append(kind)
-        self.target.append(target)
-        self.town.append(town)
-        self.checks.append(checks)
-        self.depart.append(depart)
-        self.arrive.append(arrive)
-        self.leave.append(leave)
-        self.km.append(km)
+    def __init__(self) -> None:
+        self.rows = array("d")
+        self.add = self.rows.extend
+        """``add((team, crew, kind, target, town, checks, depart, arrive, leave, km))``"""
+
+    def __len__(self) -> int:
+        return len(self.rows) // len(self.COLUMNS)
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        table = np.frombuffer(self.rows, dtype=float).reshape(-1, len(self.COLUMNS))
+        return {
+            name: table[:, i].astype(code) for i, (name, code) in enumerate(self.COLUMNS.items())
+        }
 
 
 @dataclass

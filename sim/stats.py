@@ -129,52 +129,98 @@ def _windows(tk, sel, records: Records, halls: np.ndarray) -> dict[str, float]:
     }
 
 
-def _enforcement(
-    scenario: Scenario, records: Records, teams: np.ndarray, towns: np.ndarray
-) -> dict[str, float]:
-    """Enforcement metrics of the teams and towns selected by boolean masks."""
-    e, v = records.enforcement, records.visits
-    per_year = scenario.demand.days_per_year / records.days
-    check_sel = teams[e["check_team"]] & towns[e["check_town"]]
-    due = check_sel & (e["check_due"] < records.days)
-    done = check_sel & ~np.isnan(e["check_done"])
-    routine = (v["kind"] == 0) & teams[v["team"]] & towns[v["town"]]
-    ent_sel = towns[e["ent_town"]]
-    per_ent = np.bincount(v["target"][routine], minlength=e["ent_town"].size)[ent_sel] * per_year
-    answered = (v["kind"] == 1) & teams[v["team"]] & towns[v["town"]]
-    response = v["arrive"][answered] - e["inc_report"][v["target"][answered]]
-    inc_sel = teams[e["inc_team"]] & towns[e["inc_town"]]
-    busy = e["team_busy_min"][teams].sum()
-    crews = e["team_crews"][teams].sum()
-    return {
-        "checks_scheduled": int(due.sum()),
-        "checks_done": int(done.sum()),
-        "check_coverage": float((due & done).sum() / due.sum()) if due.any() else np.nan,
-        "backlog": int((due & ~done).sum()),
-        "inspection_visits": int(routine.sum()),
-        "visits_per_enterprise_per_year": _mean(per_ent),
-        "share_enterprises_over_12_visits": _mean(per_ent > 12),
-        "checks_per_visit": _mean(v["checks"][routine].astype(float)),
-        "incidents": int(inc_sel.sum()),
-        "incidents_open": int(inc_sel.sum() - answered.sum()),
-        "response_min_mean": _mean(response),
-        "response_min_p50": _q(response, 0.5),
-        "response_min_p90": _q(response, 0.9),
-        "share_response_within_30min": _mean(response <= 30),
-        "whistled_up": int((inc_sel & e["inc_whistled"]).sum()),
-        "team_utilisation": busy / (crews * records.open_min) if crews else np.nan,
-        "team_km": float(e["team_km"][teams].sum()),
-        "enforcement_staff": int(e["team_staff"][teams].sum()),
-    }
+def _groups(keys: np.ndarray, n: int) -> list[np.ndarray]:
+    """Indices of the rows with each key 0..n-1 (one pass, instead of a mask per key)."""
+    order = np.argsort(keys, kind="stable")
+    return np.split(order, np.searchsorted(keys[order], np.arange(1, n)))
 
 
-TEAM_ONLY = ("team_utilisation", "team_km", "enforcement_staff")
+class _EnforcementRows:
+    """Enforcement metrics for all teams and towns, one team or one town, from rows grouped
+    once per replication (instead of masking every row for every scope)."""
 
+    def __init__(self, scenario: Scenario, records: Records):
+        e, v = records.enforcement, records.visits
+        self.e, self.v, self.records = e, v, records
+        self.per_year = scenario.demand.days_per_year / records.days
+        towns = [t.name for t in scenario.geography.towns]
+        teams = scenario.enforcement.teams
+        self.due = e["check_due"] < records.days
+        self.done = ~np.isnan(e["check_done"])
+        routine = v["kind"] == 0
+        self.response = np.where(
+            routine, np.nan, v["arrive"] - e["inc_report"][np.where(routine, 0, v["target"])]
+        )
+        firms_by_town = _groups(e["ent_town"], len(towns))
+        self.groups = {  # (checks, routine visits, incident visits, incidents, firms)
+            None: (
+                np.arange(e["check_due"].size),
+                np.flatnonzero(routine),
+                np.flatnonzero(~routine),
+                np.arange(e["inc_team"].size),
+                np.arange(e["ent_town"].size),
+            ),
+        }
+        for kind, check_key, visit_key, inc_key, n in (
+            ("team", "check_team", "team", "inc_team", len(teams)),
+            ("town", "check_town", "town", "inc_town", len(towns)),
+        ):
+            checks = _groups(e[check_key], n)
+            visits = _groups(v[visit_key], n)
+            incidents = _groups(e[inc_key], n)
+            for k in range(n):
+                if kind == "team":  # the firms in the towns the team covers
+                    covered = [t for t, name in enumerate(towns) if teams[k].works_in(name)]
+                    firms = np.concatenate([firms_by_town[t] for t in covered])
+                else:
+                    firms = firms_by_town[k]
+                mine = visits[k]
+                self.groups[kind, k] = (
+                    checks[k],
+                    mine[routine[mine]],
+                    mine[~routine[mine]],
+                    incidents[k],
+                    firms,
+                )
 
-def _town_enforcement(scenario, records, teams, towns) -> dict[str, float]:
-    """Enforcement metrics of a town: crews' totals belong to teams, not towns."""
-    metrics = _enforcement(scenario, records, teams, towns)
-    return {k: v for k, v in metrics.items() if k not in TEAM_ONLY}
+    def metrics(self, by: str | None = None, k: int = 0) -> dict[str, float]:
+        """All teams and towns (``by`` None), or team ``k`` / town ``k``."""
+        e, v = self.e, self.v
+        checks, routine, answered, incidents, firms = self.groups[None if by is None else (by, k)]
+        due, done = self.due[checks], self.done[checks]
+        per_firm = np.bincount(v["target"][routine], minlength=e["ent_town"].size)
+        per_firm = per_firm[firms] * self.per_year
+        response = self.response[answered]
+        return {
+            "checks_scheduled": int(due.sum()),
+            "checks_done": int(done.sum()),
+            "check_coverage": float((due & done).sum() / due.sum()) if due.any() else np.nan,
+            "backlog": int((due & ~done).sum()),
+            "inspection_visits": int(routine.size),
+            "visits_per_enterprise_per_year": _mean(per_firm),
+            "share_enterprises_over_12_visits": _mean(per_firm > 12),
+            "checks_per_visit": _mean(v["checks"][routine].astype(float)),
+            "incidents": int(incidents.size),
+            "incidents_open": int(incidents.size - answered.size),
+            "response_min_mean": _mean(response),
+            "response_min_p50": _q(response, 0.5),
+            "response_min_p90": _q(response, 0.9),
+            "share_response_within_30min": _mean(response <= 30),
+            "whistled_up": int(e["inc_whistled"][incidents].sum()),
+        }
+
+    def team_totals(self, k: int | None = None) -> dict[str, float]:
+        """Crew totals of team ``k`` (all teams when None); they belong to teams, not towns."""
+        e = self.e
+        sel = slice(None) if k is None else slice(k, k + 1)
+        crews = e["team_crews"][sel].sum()
+        return {
+            "team_utilisation": e["team_busy_min"][sel].sum() / (crews * self.records.open_min)
+            if crews
+            else np.nan,
+            "team_km": float(e["team_km"][sel].sum()),
+            "enforcement_staff": int(e["team_staff"][sel].sum()),
+        }
 
 
 def replication_metrics(scenario: Scenario, records: Records) -> pd.DataFrame:
@@ -201,28 +247,24 @@ def replication_metrics(scenario: Scenario, records: Records) -> pd.DataFrame:
             }
         )
     ticket_town = m["town"][tk["matter"]]
-    n_towns = len(scenario.geography.towns)
-    enforce = records.enforcement is not None
-    if enforce:
-        all_teams = np.ones(len(scenario.enforcement.teams), dtype=bool)
-        all_towns = np.ones(n_towns, dtype=bool)
-        rows[0].update(_enforcement(scenario, records, all_teams, all_towns))
+    enforcement = _EnforcementRows(scenario, records) if records.enforcement else None
+    if enforcement:
+        rows[0].update(enforcement.metrics(), **enforcement.team_totals())
         for k, team in enumerate(scenario.enforcement.teams):
-            one_team = np.arange(all_teams.size) == k
             rows.append(
                 {
                     "scope": f"team:{team.name}",
-                    **_enforcement(scenario, records, one_team, all_towns),
+                    **enforcement.metrics("team", k),
+                    **enforcement.team_totals(k),
                 }
             )
     for t, town in enumerate(scenario.geography.towns):
-        one_town = np.arange(n_towns) == t
         rows.append(
             {
                 "scope": f"town:{town.name}",
                 **_citizens(m, m["town"] == t),
                 **_visits(tk, ticket_town == t, records.days),
-                **(_town_enforcement(scenario, records, all_teams, one_town) if enforce else {}),
+                **(enforcement.metrics("town", t) if enforcement else {}),
             }
         )
     frame = pd.DataFrame(rows)
