@@ -32,18 +32,26 @@ out = Console(width=None if sys.stdout.isatty() else 120)
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 120)
 
 KEY_METRICS = [
-    "matters",
-    "share_online",
-    "trips_per_matter",
-    "share_one_trip",
-    "travel_min",
-    "wait_min_mean",
-    "wait_min_p90",
-    "days_to_complete",
-    "sent_home",
-    "window_utilisation",
+    "matters", "share_online", "trips_per_matter", "share_one_trip", "travel_min",
+    "wait_min_mean", "wait_min_p90", "days_to_complete", "sent_home", "window_utilisation",
     "citizen_hours",
-]
+]  # fmt: skip
+ENFORCEMENT_METRICS = [
+    "checks_scheduled", "check_coverage", "visits_per_enterprise_per_year", "checks_per_visit",
+    "response_min_p50", "response_min_p90", "share_response_within_30min", "whistled_up",
+    "team_utilisation", "enforcement_staff",
+]  # fmt: skip
+HALL_COLUMNS = [
+    ("windows", "window_staff"), ("services/day", "throughput_per_day"),
+    ("wait mean min", "wait_min_mean"), ("wait p90 min", "wait_min_p90"),
+    ("utilisation", "window_utilisation"), ("sent home", "sent_home"),
+]  # fmt: skip
+TEAM_COLUMNS = [
+    ("staff", "enforcement_staff"), ("visits", "inspection_visits"),
+    ("checks/visit", "checks_per_visit"), ("coverage", "check_coverage"),
+    ("response p50 min", "response_min_p50"), ("whistled up", "whistled_up"),
+    ("utilisation", "team_utilisation"),
+]  # fmt: skip
 
 
 class BadInput(Exception):
@@ -93,7 +101,11 @@ def _load(scenario: Path, sets: list[str] | None, seed: int | None, days: int | 
 def _fmt(value: float | None, metric: str = "") -> str:
     if value is None or math.isnan(value):
         return "–"
-    if metric.startswith("share_") or metric == "window_utilisation":
+    if metric.startswith("share_") or metric in (
+        "window_utilisation",
+        "team_utilisation",
+        "check_coverage",
+    ):
         return f"{value:.1%}"
     if value == round(value) or abs(value) >= 1000:
         return f"{value:,.0f}"
@@ -104,56 +116,53 @@ def _fmt(value: float | None, metric: str = "") -> str:
     return f"{value:.3g}"
 
 
-def print_key_metrics(results: Results, console: Console = out) -> None:
-    """The short table printed after a run: county-wide metrics and one line per hall."""
-    s = results.summary
-    reps = results.replications["replication"].nunique()
-    table = Table(
-        title=f"{results.scenario.name} — key metrics",
-        caption=f"{results.scenario.horizon.days} working days, {reps} replications, "
-        f"seed {results.seed}; mean and 95% confidence interval over replications",
-    )
-    table.add_column("metric")
-    table.add_column("mean", justify="right")
-    table.add_column("95% CI", justify="right")
+def _metric_table(summary, metrics: list[str], title: str, caption: str | None = None) -> Table:
+    table = Table(title=title, caption=caption)
+    for column, justify in (("metric", "left"), ("mean", "right"), ("95% CI", "right")):
+        table.add_column(column, justify=justify)
     table.add_column("meaning", style="dim")
-    for metric in KEY_METRICS:
-        row = s[(s.metric == metric) & (s.scope == "all")]
-        if row.empty:
+    everything = summary[summary.scope == "all"].set_index("metric")
+    for metric in metrics:
+        if metric not in everything.index:
             continue
-        r = row.iloc[0]
-        ci = (
-            "–" if math.isnan(r.ci_low) else f"{_fmt(r.ci_low, metric)} – {_fmt(r.ci_high, metric)}"
-        )
+        r = everything.loc[metric]
+        low, high = _fmt(r.ci_low, metric), _fmt(r.ci_high, metric)
+        ci = "–" if math.isnan(r.ci_low) else f"{low} – {high}"
         table.add_row(metric, _fmt(r["mean"], metric), ci, METRICS[metric])
-    console.print(table)
-    halls = Table(title="per hall (means)")
-    for column in (
-        "hall",
-        "windows",
-        "services/day",
-        "wait mean min",
-        "wait p90 min",
-        "utilisation",
-        "sent home",
-    ):
-        halls.add_column(column, justify="left" if column == "hall" else "right")
-    wide = s[s.scope.str.startswith("hall:")].pivot(index="scope", columns="metric", values="mean")
-    for hall in results.scenario.halls:
-        scope = f"hall:{hall.name}"
-        if scope not in wide.index:
-            continue
-        r = wide.loc[scope]
-        halls.add_row(
-            hall.name,
-            _fmt(r.get("window_staff")),
-            _fmt(r.get("throughput_per_day")),
-            _fmt(r.get("wait_min_mean")),
-            _fmt(r.get("wait_min_p90")),
-            f"{r.get('window_utilisation', float('nan')):.0%}",
-            _fmt(r.get("sent_home")),
-        )
-    console.print(halls)
+    return table
+
+
+def _scope_table(summary, kind: str, names: list[str], columns, title: str) -> Table:
+    """One row per hall or team (``kind``), the means of ``columns`` (header, metric)."""
+    table = Table(title=title)
+    table.add_column(kind)
+    for header, _ in columns:
+        table.add_column(header, justify="right")
+    mine = summary[summary.scope.str.startswith(f"{kind}:")]
+    wide = mine.pivot(index="scope", columns="metric", values="mean")
+    for name in names:
+        if f"{kind}:{name}" in wide.index:
+            r = wide.loc[f"{kind}:{name}"]
+            table.add_row(name, *(_fmt(r.get(metric), metric) for _, metric in columns))
+    return table
+
+
+def print_key_metrics(results: Results, console: Console = out) -> None:
+    """The tables printed after a run: county-wide metrics, one line per hall, and the
+    same for enforcement and its teams when the scenario has them."""
+    s, scenario = results.summary, results.scenario
+    reps = results.replications["replication"].nunique()
+    caption = (
+        f"{scenario.horizon.days} working days, {reps} replications, seed {results.seed}; "
+        "mean and 95% confidence interval over replications"
+    )
+    console.print(_metric_table(s, KEY_METRICS, f"{scenario.name} — key metrics", caption))
+    halls = [h.name for h in scenario.halls]
+    console.print(_scope_table(s, "hall", halls, HALL_COLUMNS, "per hall (means)"))
+    if scenario.enforcement is not None:
+        console.print(_metric_table(s, ENFORCEMENT_METRICS, f"{scenario.name} — enforcement"))
+        teams = [t.name for t in scenario.enforcement.teams]
+        console.print(_scope_table(s, "team", teams, TEAM_COLUMNS, "per team (means)"))
 
 
 def _progress(total: int, quiet: bool, label: str):
