@@ -1,4 +1,4 @@
-"""The ``countysim`` command line: run and check scenarios.
+"""The ``countysim`` command line: run, compare, sweep and check scenarios.
 
 Exit codes: 0 ok, 2 bad input (the message names the file and the field), 1 an
 internal error.
@@ -9,7 +9,8 @@ from __future__ import annotations
 import functools
 import math
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,9 +19,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from sim.experiment import Results, run
+from sim.experiment import Comparison, Precision, Results, Sweep, compare, parse_grid, run, sweep
 from sim.loader import ScenarioError, dump_scenario, load_scenario
 from sim.stats import METRICS
+from sim.store import slug
 
 app = typer.Typer(
     add_completion=False,
@@ -165,10 +167,13 @@ def print_key_metrics(results: Results, console: Console = out) -> None:
         console.print(_scope_table(s, "team", teams, TEAM_COLUMNS, "per team (means)"))
 
 
-def _progress(total: int, quiet: bool, label: str):
-    """A rich progress bar on a terminal; nothing when quiet or not a TTY."""
+@contextmanager
+def _progress(total: int, quiet: bool, label: str) -> Iterator[Callable[[int], None] | None]:
+    """A rich progress bar on a terminal (yields its callback); nothing when quiet or not
+    a TTY. The total grows if more finish than expected (replications to precision)."""
     if quiet or not sys.stderr.isatty():
-        return None, None
+        yield None
+        return
     bar = Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -178,35 +183,276 @@ def _progress(total: int, quiet: bool, label: str):
         transient=True,
     )
     task = bar.add_task(label, total=total)
-    return bar, (lambda _k: bar.advance(task))
+
+    def tick(done: int) -> None:
+        bar.update(task, completed=done, total=max(total, done))
+
+    with bar:
+        yield tick
+
+
+ExecutorOpt = Annotated[
+    str, typer.Option(help="Where replications run: serial, processes or dask.")
+]
+WorkersOpt = Annotated[
+    int | None, typer.Option(min=1, help="Parallel workers (default: all cores).")
+]
+SchedulerOpt = Annotated[
+    str | None,
+    typer.Option(help="Dask scheduler address, e.g. tcp://host:8786 (default: a local cluster)."),
+]
+RepsOpt = Annotated[int, typer.Option("-r", "--replications", min=1, help="Replications.")]
+SeedOpt = Annotated[int | None, typer.Option(help="Seed (default: the (first) scenario's).")]
+DaysOpt = Annotated[int | None, typer.Option(help="Working days (overrides horizon.days).")]
+OutOpt = Annotated[Path | None, typer.Option("--out", help="Output folder.")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
+LogOpt = Annotated[
+    bool, typer.Option("--log", help="Also write matters.parquet (and visits.parquet).")
+]
+
+
+def _executor(executor: str, scheduler: str | None) -> str:
+    if executor not in ("serial", "processes", "dask"):
+        raise BadInput(f"--executor: expected serial, processes or dask, got {executor!r}")
+    if scheduler and executor != "dask":
+        raise BadInput("--scheduler goes with --executor dask")
+    return executor
+
+
+def _command() -> str:
+    return "countysim " + " ".join(sys.argv[1:])
 
 
 @app.command("run")
 @_guarded
 def run_command(
     scenario: ScenarioArg,
-    replications: Annotated[int, typer.Option("-r", "--replications", min=1)] = 5,
-    seed: Annotated[int | None, typer.Option(help="Seed (default: the scenario's).")] = None,
-    days: Annotated[int | None, typer.Option(help="Working days (overrides horizon.days).")] = None,
+    replications: RepsOpt = 5,
+    seed: SeedOpt = None,
+    days: DaysOpt = None,
     set_: SetOpt = None,
-    out_dir: Annotated[Path | None, typer.Option("--out", help="Output folder.")] = None,
-    log: Annotated[
-        bool, typer.Option("--log", help="Also write matters.parquet (and visits.parquet).")
-    ] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    out_dir: OutOpt = None,
+    log: LogOpt = False,
+    precision: Annotated[
+        str | None,
+        typer.Option(
+            help="Add replications until METRIC's 95% CI half-width is within REL "
+            "of its mean: METRIC=REL[,max=N], e.g. wait_min_mean=0.05,max=40."
+        ),
+    ] = None,
+    executor: ExecutorOpt = "processes",
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
+    quiet: QuietOpt = False,
 ) -> None:
     """Run a scenario and write results/<scenario>-<stamp>/."""
     loaded = _load(scenario, set_, seed, days)
-    bar, tick = _progress(replications, quiet, loaded.name)
-    if bar:
-        with bar:
-            results = run(loaded, replications, log=log, progress=tick)
-    else:
-        results = run(loaded, replications, log=log)
-    results.info["command"] = "countysim " + " ".join(sys.argv[1:])
+    executor = _executor(executor, scheduler)
+    try:
+        target = Precision.parse(precision) if precision else None
+    except ValueError as exc:
+        raise BadInput(str(exc)) from None
+    with _progress(replications, quiet, loaded.name) as tick:
+        results = run(
+            loaded,
+            replications,
+            executor=executor,
+            workers=workers,
+            scheduler=scheduler,
+            log=log,
+            precision=target,
+            progress=tick,
+        )
+    results.info["command"] = _command()
     folder = results.save(out_dir)
     print_key_metrics(results)
+    if target is not None:
+        p = results.info["precision"]
+        verdict = "met" if p["met"] else "NOT met (maximum reached)"
+        out.print(
+            f"precision {p['metric']} ±{p['relative_half_width_target']:.1%}: {verdict} "
+            f"with {p['replications']} replications (half-width "
+            f"{p['half_width']:.3g} around {p['mean']:.3g})",
+            highlight=False,
+        )
     out.print(f"Results written to [bold]{folder}[/]", highlight=False)
+
+
+@app.command("compare")
+@_guarded
+def compare_command(
+    scenarios: Annotated[
+        list[Path], typer.Argument(help="Two or more scenario files; differences are to the first.")
+    ],
+    replications: RepsOpt = 5,
+    seed: SeedOpt = None,
+    days: DaysOpt = None,
+    set_: SetOpt = None,
+    out_dir: OutOpt = None,
+    log: LogOpt = False,
+    executor: ExecutorOpt = "processes",
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Run scenarios with the same citizens and compare them: paired differences to the
+    first with 95% confidence intervals; writes results/compare-<stamp>/."""
+    if len(scenarios) < 2:
+        raise BadInput("compare needs at least two scenario files")
+    loaded = [_load(path, set_, None, days) for path in scenarios]
+    executor = _executor(executor, scheduler)
+    with _progress(replications * len(loaded), quiet, "compare") as tick:
+        comparison = compare(
+            loaded,
+            replications,
+            seed=seed,
+            executor=executor,
+            workers=workers,
+            scheduler=scheduler,
+            log=log,
+            progress=tick,
+        )
+    comparison.info["command"] = _command()
+    folder = comparison.save(out_dir)
+    print_comparison(comparison)
+    out.print(
+        f"Results written to [bold]{folder}[/] (compare.csv and one folder per scenario)",
+        highlight=False,
+    )
+
+
+@app.command("sweep")
+@_guarded
+def sweep_command(
+    scenario: ScenarioArg,
+    grid: Annotated[
+        list[str],
+        typer.Option(
+            help="PATH=V1,V2,... (repeat for more axes; all combinations "
+            "run), e.g. halls[0].windows[0].count=6,8,10."
+        ),
+    ],
+    replications: RepsOpt = 5,
+    seed: SeedOpt = None,
+    days: DaysOpt = None,
+    set_: SetOpt = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Sweep folder (default results/sweep-<scenario>); running again into it resumes.",
+        ),
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Re-run points already finished.")] = False,
+    executor: ExecutorOpt = "processes",
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Run a scenario at every combination of grid values; writes sweep.csv. An
+    interrupted sweep resumes: finished points are read back, not re-run."""
+    loaded = _load(scenario, set_, seed, days)
+    executor = _executor(executor, scheduler)
+    try:
+        axes = dict(parse_grid(text) for text in grid)
+    except ValueError as exc:
+        raise BadInput(str(exc)) from None
+    folder = out_dir or Path("results") / f"sweep-{slug(loaded.name)}"
+    points = math.prod(len(v) for v in axes.values())
+    with _progress(points * replications, quiet, f"sweep ({points} points)") as tick:
+        result = sweep(
+            loaded,
+            axes,
+            replications,
+            executor=executor,
+            workers=workers,
+            scheduler=scheduler,
+            out=folder,
+            force=force,
+            progress=tick,
+        )
+    print_sweep(result)
+    if result.reused:
+        out.print(
+            f"{len(result.reused)} of {points} points were read back from an earlier "
+            "run (use --force to re-run them)",
+            highlight=False,
+        )
+    out.print(f"Results written to [bold]{folder / 'sweep.csv'}[/]", highlight=False)
+
+
+SWEEP_METRICS = [
+    "wait_min_mean",
+    "wait_min_p90",
+    "travel_min",
+    "trips_per_matter",
+    "window_utilisation",
+]
+
+
+def print_comparison(comparison: Comparison, console: Console = out) -> None:
+    """Key metrics of each scenario, and the paired difference to the first (* where the
+    95% interval excludes 0)."""
+    t = comparison.table
+    names = list(dict.fromkeys(t["scenario"]))
+    table = Table(
+        title=f"comparison to {names[0]} (scope all)",
+        caption="mean [95% CI] over replications; Δ = paired difference to the first scenario "
+        "(same citizens); * = the interval excludes 0",
+    )
+    table.add_column("metric")
+    for i, name in enumerate(names):
+        table.add_column(name, justify="right")
+        if i:
+            table.add_column(f"Δ {name}", justify="right")
+    scenario = comparison.results[0].scenario
+    metrics = KEY_METRICS + (ENFORCEMENT_METRICS if scenario.enforcement is not None else [])
+    everything = t[t.scope == "all"]
+    for metric in metrics:
+        rows = everything[everything.metric == metric].set_index("scenario")
+        if rows.empty:
+            continue
+        cells = []
+        for i, name in enumerate(names):
+            if name not in rows.index:
+                cells += ["–"] if not i else ["–", "–"]
+                continue
+            r = rows.loc[name]
+            cells.append(_fmt(r["mean"], metric))
+            if i:
+                mark = "*" if r["significant"] else ""
+                cells.append(
+                    f"{_fmt_signed(r['diff'], metric)} [{_fmt_signed(r['diff_ci_low'], metric)}, "
+                    f"{_fmt_signed(r['diff_ci_high'], metric)}]{mark}"
+                )
+        table.add_row(metric, *cells)
+    console.print(table)
+
+
+def _fmt_signed(value: float, metric: str) -> str:
+    if value is None or math.isnan(value):
+        return "–"
+    text = _fmt(abs(value), metric)
+    if text.endswith("%"):  # a difference of shares is in percentage points
+        text = text[:-1] + " pp"
+    return text if value == 0 else ("+" if value > 0 else "−") + text
+
+
+def print_sweep(result: Sweep, console: Console = out) -> None:
+    t = result.table
+    table = Table(title="sweep (scope all, means over replications)")
+    for path in result.grid:
+        table.add_column(path, justify="right")
+    for metric in SWEEP_METRICS:
+        table.add_column(metric, justify="right")
+    everything = t[t.scope == "all"]
+    for i, point in enumerate(result.points):
+        rows = everything[everything.point == i].set_index("metric")["mean"]
+        table.add_row(
+            *(str(v) for v in point.values()),
+            *(_fmt(rows.get(m, math.nan), m) for m in SWEEP_METRICS),
+        )
+    console.print(table)
 
 
 @app.command("check")

@@ -1,8 +1,10 @@
-"""Results folders: ``results/<scenario>-<stamp>/`` written atomically, and read back.
+"""Results folders, written atomically and read back.
 
-Files are written into a hidden temporary folder beside the target, which is
-renamed into place only when everything is written: an interrupted run leaves no
-folder that looks finished.
+A run writes ``results/<scenario>-<stamp>/``; a comparison ``results/compare-<stamp>/``
+with ``compare.csv`` and one run folder per scenario; a sweep its folder with
+``sweep.csv`` and ``points/<key>/`` run folders. Every folder is written into a hidden
+temporary folder beside the target and renamed into place only when complete: an
+interrupted run leaves nothing that looks finished.
 """
 
 from __future__ import annotations
@@ -15,16 +17,20 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sim.loader import dump_scenario
+import pandas as pd
+
+from sim.loader import dump_scenario, load_scenario
 
 if TYPE_CHECKING:
-    from sim.experiment import Results
+    from sim.experiment import Comparison, Results
 
-__all__ = ["slug", "write_run"]
+__all__ = ["atomic_dir", "load_results", "slug", "write_comparison", "write_run", "write_table"]
 
 
 def countysim_version() -> str:
@@ -39,48 +45,21 @@ def slug(name: str) -> str:
     return re.sub(r"[^\w]+", "-", name, flags=re.UNICODE).strip("-").lower() or "scenario"
 
 
-def _target(results: Results, out: str | Path | None, root: str | Path) -> Path:
-    if out is not None:
-        return Path(out)
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    base = Path(root) / f"{slug(results.scenario.name)}-{stamp}"
+def _stamped(root: str | Path, name: str) -> Path:
+    base = Path(root) / f"{slug(name)}-{time.strftime('%Y%m%d-%H%M%S')}"
     target, n = base, 2
     while target.exists():
         target, n = base.with_name(f"{base.name}-{n}"), n + 1
     return target
 
 
-def write_run(
-    results: Results, out: str | Path | None = None, root: str | Path = "results"
-) -> Path:
-    """Write scenario.resolved.yaml, manifest.json, summary.csv, replications.csv and, when
-    the run was logged, matters.parquet (and visits.parquet with enforcement). ``out``
-    replaces an existing folder of that name."""
-    target = _target(results, out, root)
+@contextmanager
+def atomic_dir(target: Path) -> Iterator[Path]:
+    """Yield a temporary folder beside ``target``; on success it replaces ``target``."""
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
     try:
-        (tmp / "scenario.resolved.yaml").write_text(
-            dump_scenario(results.scenario), encoding="utf-8"
-        )
-        manifest = {
-            "countysim_version": countysim_version(),
-            "scenario": results.scenario.name,
-            "seed": results.seed,
-            "replications": int(results.replications["replication"].nunique()),
-            "wall_time_s": round(results.wall_s, 3),
-            "host": platform.node(),
-            "python": sys.version.split()[0],
-            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            **results.info,
-        }
-        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
-        results.summary.to_csv(tmp / "summary.csv", index=False)
-        results.replications.to_csv(tmp / "replications.csv", index=False)
-        if results.matters is not None:
-            results.matters.to_parquet(tmp / "matters.parquet", index=False)
-        if results.visits is not None:
-            results.visits.to_parquet(tmp / "visits.parquet", index=False)
+        yield tmp
         if target.exists():
             old = target.with_name(f".{target.name}.old-{os.getpid()}")
             target.rename(old)
@@ -91,4 +70,118 @@ def write_run(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def write_table(table: pd.DataFrame, path: Path) -> None:
+    """Write a CSV atomically (a temporary file renamed over ``path``)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    table.to_csv(tmp, index=False)
+    os.replace(tmp, path)
+
+
+def _manifest(extra: dict) -> dict:
+    return {
+        "countysim_version": countysim_version(),
+        "host": platform.node(),
+        "python": sys.version.split()[0],
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        **extra,
+    }
+
+
+def _write_files(results: Results, folder: Path) -> None:
+    (folder / "scenario.resolved.yaml").write_text(
+        dump_scenario(results.scenario), encoding="utf-8"
+    )
+    manifest = _manifest(
+        {
+            "scenario": results.scenario.name,
+            "seed": results.seed,
+            "replications": int(results.replications["replication"].nunique()),
+            "wall_time_s": round(results.wall_s, 3),
+            **results.info,
+        }
+    )
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
+    results.summary.to_csv(folder / "summary.csv", index=False)
+    results.replications.to_csv(folder / "replications.csv", index=False)
+    if results.matters is not None:
+        results.matters.to_parquet(folder / "matters.parquet", index=False)
+    if results.visits is not None:
+        results.visits.to_parquet(folder / "visits.parquet", index=False)
+
+
+def write_run(
+    results: Results, out: str | Path | None = None, root: str | Path = "results"
+) -> Path:
+    """Write scenario.resolved.yaml, manifest.json, summary.csv, replications.csv and, when
+    the run was logged, matters.parquet (and visits.parquet with enforcement). ``out``
+    replaces an existing folder of that name."""
+    target = Path(out) if out is not None else _stamped(root, results.scenario.name)
+    with atomic_dir(target) as tmp:
+        _write_files(results, tmp)
     return target
+
+
+def write_comparison(
+    comparison: Comparison, out: str | Path | None = None, root: str | Path = "results"
+) -> Path:
+    """``compare.csv`` and ``manifest.json``, and one run folder per scenario beside them."""
+    target = Path(out) if out is not None else _stamped(root, "compare")
+    with atomic_dir(target) as tmp:
+        folders: list[str] = []
+        for r in comparison.results:
+            name, n = slug(r.scenario.name), 2
+            while name in folders:
+                name, n = f"{slug(r.scenario.name)}-{n}", n + 1
+            folders.append(name)
+            (tmp / name).mkdir()
+            _write_files(r, tmp / name)
+        comparison.table.to_csv(tmp / "compare.csv", index=False)
+        manifest = _manifest(
+            {
+                "scenarios": [r.scenario.name for r in comparison.results],
+                "folders": folders,
+                "seed": comparison.results[0].seed,
+                "replications": int(comparison.results[0].replications["replication"].nunique()),
+                "wall_time_s": round(comparison.wall_s, 3),
+                **comparison.info,
+            }
+        )
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
+    return target
+
+
+def load_results(folder: str | Path) -> Results:
+    """Read a run folder back into :class:`sim.experiment.Results`."""
+    from sim.experiment import Results
+
+    folder = Path(folder)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    logs = {
+        name: pd.read_parquet(folder / f"{name}.parquet")
+        if (folder / f"{name}.parquet").exists()
+        else None
+        for name in ("matters", "visits")
+    }
+    known = {
+        "scenario",
+        "seed",
+        "replications",
+        "wall_time_s",
+        "countysim_version",
+        "host",
+        "python",
+        "created",
+    }
+    return Results(
+        scenario=load_scenario(folder / "scenario.resolved.yaml"),
+        seed=int(manifest["seed"]),
+        replications=pd.read_csv(folder / "replications.csv"),
+        summary=pd.read_csv(folder / "summary.csv"),
+        matters=logs["matters"],
+        visits=logs["visits"],
+        wall_s=float(manifest.get("wall_time_s", 0.0)),
+        info={k: v for k, v in manifest.items() if k not in known},
+    )
