@@ -13,9 +13,9 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/countysim run scenarios/example-baseline.yaml -r 5 --out results/demo/baseline
-	$(BIN)/countysim run scenarios/example-same-power.yaml -r 5 --out results/demo/same-power
-	@echo "Results are in results/demo/baseline and results/demo/same-power"
+	$(BIN)/countysim compare scenarios/example-baseline.yaml scenarios/example-same-power.yaml \
+		-r 5 --out results/demo
+	@echo "Results are in results/demo: compare.csv and one folder per scenario"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -11,8 +11,11 @@
     enforcement block: the share of wall time enforcement adds to one replication as
     ``countysim run`` does it (simulate + metrics); simulate alone is reported too.
 
+(d) 8 replications of the example baseline, serial against processes on 2 workers:
+    parallel efficiency = serial time / (2 × parallel time).
+
 Targets: (a) ≥ 20,000 matters/s and ≤ 300 bytes per logged matter; (b) ratio ≥ 0.6
-(issue 2); (c) ≤ 30 % (issue 3).
+(issue 2); (c) ≤ 30 % (issue 3); (d) ≥ 0.85 (issue 4).
 """
 
 from __future__ import annotations
@@ -55,6 +58,23 @@ def best_of(n: int, fn):
         value = fn()
         times.append(time.perf_counter() - start)
     return min(times), value
+
+
+def parallel_efficiency() -> dict:
+    """8 replications of the example baseline: serial against local processes on 2 workers.
+    Efficiency = serial time / (2 × parallel time); the numbers must be identical."""
+    scenario = sim.load_scenario(BASELINE)
+    serial_s, serial = best_of(3, lambda: sim.run(scenario, 8, executor="serial"))
+    parallel_s, parallel = best_of(3, lambda: sim.run(scenario, 8, executor="processes", workers=2))
+    identical = serial.summary.equals(parallel.summary)
+    return {
+        "replications": 8,
+        "days": scenario.horizon.days,
+        "serial_s": round(serial_s, 3),
+        "processes_2_workers_s": round(parallel_s, 3),
+        "efficiency": round(serial_s / (2 * parallel_s), 3),
+        "identical_summary": identical,
+    }
 
 
 def citizens_only(days: int) -> Scenario:
@@ -206,6 +226,7 @@ def main() -> None:
     speed, memory, mmc = baseline_speed(), baseline_memory(), mmc_ratio()
     enforcement = enforcement_overhead()
     full_memory = baseline_memory(with_enforcement=True)
+    parallel = parallel_efficiency()
     result = {
         "host": platform.node(),
         "python": platform.python_version(),
@@ -217,6 +238,8 @@ def main() -> None:
             "bytes_per_matter <= 300": memory["bytes_per_matter"] <= 300,
             "mmc ratio >= 0.6": mmc["ratio"] >= 0.6,
             "enforcement overhead <= 30%": enforcement["overhead"] <= 0.30,
+            "parallel efficiency >= 0.85": parallel["efficiency"] >= 0.85,
+            "identical numbers serial vs processes": parallel["identical_summary"],
         },
     }
     (OUT / "core.json").write_text(json.dumps(result, indent=2))
@@ -256,6 +279,13 @@ def main() -> None:
             f"{enforcement['simulate_only_overhead']:.1%}",
             "(for information)",
         ),
+        (
+            f"baseline, 8 replications × {parallel['days']} days: serial",
+            f"{parallel['serial_s']:.2f} s",
+            "",
+        ),
+        ("same on processes, 2 workers", f"{parallel['processes_2_workers_s']:.2f} s", ""),
+        ("parallel efficiency", f"{parallel['efficiency']:.2f}", "≥ 0.85"),
     ]
     table = ["| measure | value | target |", "|---|---|---|"]
     table += [f"| {a} | {b} | {c} |" for a, b, c in rows]
