@@ -211,12 +211,13 @@ LogOpt = Annotated[
 ]
 
 
-def _executor(executor: str, scheduler: str | None) -> str:
+def _where(executor: str, workers: int | None, scheduler: str | None) -> dict[str, Any]:
+    """The executor options, checked, as keyword arguments for run/compare/sweep."""
     if executor not in ("serial", "processes", "dask"):
         raise BadInput(f"--executor: expected serial, processes or dask, got {executor!r}")
     if scheduler and executor != "dask":
         raise BadInput("--scheduler goes with --executor dask")
-    return executor
+    return {"executor": executor, "workers": workers, "scheduler": scheduler}
 
 
 def _command() -> str:
@@ -247,22 +248,13 @@ def run_command(
 ) -> None:
     """Run a scenario and write results/<scenario>-<stamp>/."""
     loaded = _load(scenario, set_, seed, days)
-    executor = _executor(executor, scheduler)
+    where = _where(executor, workers, scheduler)
     try:
         target = Precision.parse(precision) if precision else None
     except ValueError as exc:
         raise BadInput(str(exc)) from None
     with _progress(replications, quiet, loaded.name) as tick:
-        results = run(
-            loaded,
-            replications,
-            executor=executor,
-            workers=workers,
-            scheduler=scheduler,
-            log=log,
-            precision=target,
-            progress=tick,
-        )
+        results = run(loaded, replications, log=log, precision=target, progress=tick, **where)
     results.info["command"] = _command()
     folder = results.save(out_dir)
     print_key_metrics(results)
@@ -300,18 +292,9 @@ def compare_command(
     if len(scenarios) < 2:
         raise BadInput("compare needs at least two scenario files")
     loaded = [_load(path, set_, None, days) for path in scenarios]
-    executor = _executor(executor, scheduler)
+    where = _where(executor, workers, scheduler)
     with _progress(replications * len(loaded), quiet, "compare") as tick:
-        comparison = compare(
-            loaded,
-            replications,
-            seed=seed,
-            executor=executor,
-            workers=workers,
-            scheduler=scheduler,
-            log=log,
-            progress=tick,
-        )
+        comparison = compare(loaded, replications, seed=seed, log=log, progress=tick, **where)
     comparison.info["command"] = _command()
     folder = comparison.save(out_dir)
     print_comparison(comparison)
@@ -352,7 +335,7 @@ def sweep_command(
     """Run a scenario at every combination of grid values; writes sweep.csv. An
     interrupted sweep resumes: finished points are read back, not re-run."""
     loaded = _load(scenario, set_, seed, days)
-    executor = _executor(executor, scheduler)
+    where = _where(executor, workers, scheduler)
     try:
         axes = dict(parse_grid(text) for text in grid)
     except ValueError as exc:
@@ -360,17 +343,7 @@ def sweep_command(
     folder = out_dir or Path("results") / f"sweep-{slug(loaded.name)}"
     points = math.prod(len(v) for v in axes.values())
     with _progress(points * replications, quiet, f"sweep ({points} points)") as tick:
-        result = sweep(
-            loaded,
-            axes,
-            replications,
-            executor=executor,
-            workers=workers,
-            scheduler=scheduler,
-            out=folder,
-            force=force,
-            progress=tick,
-        )
+        result = sweep(loaded, axes, replications, out=folder, force=force, progress=tick, **where)
     print_sweep(result)
     if result.reused:
         out.print(

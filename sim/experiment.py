@@ -120,7 +120,7 @@ class Runner:
                 n_workers=workers,
                 threads_per_worker=1,
                 processes=True,
-                dashboard_address=None,
+                dashboard_address=":0",  # any free port: clusters never collide
             )
             client = Client(cluster)
         try:

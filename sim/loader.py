@@ -365,7 +365,7 @@ def load_scenario(
         except ValueError as exc:
             raise ScenarioError([f"--set: {exc}"]) from None
         lines = {k: v for k, v in lines.items() if k[: len(parts)] != parts}
-        lines[parts] = (f"--set {key}", None)
+        lines[parts] = ("--set", None)
     return validate_data(data, str(path), lines)
 
 

@@ -14,7 +14,7 @@ import difflib
 import re
 from collections.abc import Iterator
 from functools import cached_property
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -39,6 +39,8 @@ __all__ = [
 ]
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Weight = Annotated[float, Field(ge=0)]
+"""A relative weight or multiplier (≥ 0)."""
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 _CLOCK = re.compile(r"^([01]?\d|2[0-4]):([0-5]\d)$")
 
@@ -254,9 +256,9 @@ class Geography(_Model):
 
 
 class Demand(_Model):
-    hour_profile: dict[str, float] = {}
+    hour_profile: dict[str, Weight] = {}
     """Relative arrival weight from each clock time on (before the first: 1)."""
-    weekday_profile: dict[Weekday, float] = {}
+    weekday_profile: dict[Weekday, Weight] = {}
     """Relative daily volume per weekday (unnamed days: 1)."""
     days_per_year: float = Field(default=250, gt=0)
     """Working days per year over which annual demand is spread."""
@@ -268,18 +270,9 @@ class Demand(_Model):
     @field_validator("hour_profile")
     @classmethod
     def _clock_keys(cls, value: dict[str, float]) -> dict[str, float]:
-        for key, weight in value.items():
+        for key in value:
             clock_to_min(str(key))
-            if weight < 0:
-                raise ValueError(f"weight at {key} must be ≥ 0, got {weight}")
         return dict(sorted(value.items(), key=lambda kv: clock_to_min(kv[0])))
-
-    @field_validator("weekday_profile")
-    @classmethod
-    def _weights(cls, value: dict[str, float]) -> dict[str, float]:
-        if any(w < 0 for w in value.values()):
-            raise ValueError("weights must be ≥ 0")
-        return value
 
 
 class Service(_Model):
@@ -368,15 +361,8 @@ class InspectionDepartment(_Model):
     """Routine checks per enterprise per year (before the risk multiplier)."""
     check_min: Dist
     """Time on site for one check by itself."""
-    risk_multiplier: dict[str, float] = {}
+    risk_multiplier: dict[str, Weight] = {}
     """Multiplier on the frequency per enterprise risk class (classes not named: 1)."""
-
-    @field_validator("risk_multiplier")
-    @classmethod
-    def _positive(cls, value: dict[str, float]) -> dict[str, float]:
-        if any(m < 0 for m in value.values()):
-            raise ValueError("multipliers must be ≥ 0")
-        return value
 
 
 class RiskClass(_Model):
@@ -424,7 +410,7 @@ class Incidents(_Model):
     """Incidents (hazards, violations) per enterprise per year."""
     per_1000_residents_per_year: float = Field(default=0, ge=0)
     """Incidents per 1000 residents per year (households, streets)."""
-    department_mix: dict[str, float] = {}
+    department_mix: dict[str, Weight] = {}
     """Relative weight of each department among incidents (empty: equal)."""
     report_delay_min: Dist = {"dist": "exponential", "mean": 20}
     """From occurrence to report (grid member, hotline)."""
