@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench lint clean
+.PHONY: demo test bench validate lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,11 @@ demo: $(STAMP)
 	@echo "Results are in results/demo: compare.csv and one folder per scenario"
 
 test: $(STAMP)
+	$(BIN)/countysim validate --quick --out results/validation-quick
 	$(BIN)/python -m pytest -q
+
+validate: $(STAMP)
+	$(BIN)/countysim validate --out results/validation
 
 bench: $(STAMP)
 	$(BIN)/python bench/core.py

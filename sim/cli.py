@@ -22,7 +22,7 @@ from rich.table import Table
 from sim.experiment import Comparison, Precision, Results, Sweep, compare, parse_grid, run, sweep
 from sim.loader import ScenarioError, dump_scenario, load_scenario
 from sim.stats import METRICS
-from sim.store import slug
+from sim.store import slug, write_validation
 
 app = typer.Typer(
     add_completion=False,
@@ -30,8 +30,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     help="countysim: simulate a county's service halls and compare scenarios.",
 )
-out = Console(width=None if sys.stdout.isatty() else 120)
-err = Console(stderr=True, width=None if sys.stderr.isatty() else 120)
+out = Console(width=None if sys.stdout.isatty() else 140)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 140)
 
 KEY_METRICS = [
     "matters", "share_online", "trips_per_matter", "share_one_trip", "travel_min",
@@ -408,7 +408,9 @@ def _fmt_signed(value: float, metric: str) -> str:
     text = _fmt(abs(value), metric)
     if text.endswith("%"):  # a difference of shares is in percentage points
         text = text[:-1] + " pp"
-    return text if value == 0 else ("+" if value > 0 else "−") + text
+    if not any(ch in "123456789" for ch in text):  # rounds to zero: no sign
+        return text
+    return ("+" if value > 0 else "−") + text
 
 
 def print_sweep(result: Sweep, console: Console = out) -> None:
@@ -426,6 +428,45 @@ def print_sweep(result: Sweep, console: Console = out) -> None:
             *(_fmt(rows.get(m, math.nan), m) for m in SWEEP_METRICS),
         )
     console.print(table)
+
+
+@app.command("validate")
+@_guarded
+def validate_command(
+    quick: Annotated[bool, typer.Option(help="A subset with fewer, shorter replications.")] = False,
+    out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path(
+        "results/validation"
+    ),
+) -> None:
+    """Check the engine against queueing theory and the Ciw simulator, and the examples
+    against published figures; writes validation.md and validation.csv. Exits 1 if a
+    theory or peer check fails."""
+    from sim.validation import validate
+
+    table = validate(quick=quick, progress=lambda label: err.print(f"validating: {label}"))
+    title = "countysim validation" + (" (quick)" if quick else "")
+    folder = write_validation(table, out_dir, title)
+    checks = table[table.passed.notna()]
+    failed = checks[checks.passed == False]  # noqa: E712 - a column of True/False/None
+    summary = Table(title=title)
+    for column in ("group", "case", "quantity", "reference", "simulated", "result"):
+        summary.add_column(
+            column, justify="right" if column in ("reference", "simulated") else "left"
+        )
+    for r in table.itertuples():
+        result = {True: "pass", False: "[bold red]FAIL[/]"}.get(r.passed, "informs")
+        summary.add_row(r.group, r.case, r.quantity, _fmt(r.reference), _fmt(r.simulated), result)
+    out.print(summary)
+    out.print(
+        f"{len(checks) - len(failed)} of {len(checks)} checks passed; written to "
+        f"[bold]{folder}[/] (validation.md, validation.csv)",
+        highlight=False,
+    )
+    if len(failed):
+        err.print(
+            f"[bold red]validation failed:[/] {', '.join(failed.case + ': ' + failed.quantity)}"
+        )
+        raise typer.Exit(1)
 
 
 @app.command("check")

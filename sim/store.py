@@ -30,7 +30,16 @@ from sim.loader import dump_scenario, load_scenario
 if TYPE_CHECKING:
     from sim.experiment import Comparison, Results
 
-__all__ = ["atomic_dir", "load_results", "slug", "write_comparison", "write_run", "write_table"]
+__all__ = [
+    "atomic_dir",
+    "load_results",
+    "slug",
+    "validation_markdown",
+    "write_comparison",
+    "write_run",
+    "write_table",
+    "write_validation",
+]
 
 
 def countysim_version() -> str:
@@ -185,3 +194,48 @@ def load_results(folder: str | Path) -> Results:
         wall_s=float(manifest.get("wall_time_s", 0.0)),
         info={k: v for k, v in manifest.items() if k not in known},
     )
+
+
+def _num(value: float) -> str:
+    if value is None or value != value:
+        return "–"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.3g}"
+
+
+def validation_markdown(table: pd.DataFrame, title: str) -> str:
+    """The validation table as Markdown, one section per group."""
+    lines = [f"# {title}", ""]
+    headings = {
+        "theory": "Queueing theory (fails the run if the reference is outside the interval)",
+        "peer": "Peer simulator: Ciw with the same parameters (fails the run if the "
+        "difference's interval excludes 0)",
+        "published": "Published figures (inform; do not fail)",
+    }
+    for group, rows in table.groupby("group", sort=False):
+        lines += [
+            f"## {headings.get(group, group)}",
+            "",
+            "| case | quantity | reference | simulated [99.9% CI] | tolerance | result | note |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for r in rows.itertuples():
+            case, note = (str(text).replace("|", "\\|") for text in (r.case, r.note))
+            ci = "" if r.ci_low != r.ci_low else f" [{_num(r.ci_low)}, {_num(r.ci_high)}]"
+            result = {True: "pass", False: "**FAIL**"}.get(r.passed, "informs")
+            lines.append(
+                f"| {case} | {r.quantity} | {_num(r.reference)} ({r.reference_kind}) | "
+                f"{_num(r.simulated)}{ci} | ±{_num(r.tolerance)} | {result} | {note} |"
+            )
+        lines.append("")
+    return "\n".join(lines)
+
+
+def write_validation(table: pd.DataFrame, out: str | Path, title: str) -> Path:
+    """validation.csv and validation.md, atomically."""
+    target = Path(out)
+    with atomic_dir(target) as tmp:
+        table.to_csv(tmp / "validation.csv", index=False)
+        (tmp / "validation.md").write_text(validation_markdown(table, title), encoding="utf-8")
+    return target
