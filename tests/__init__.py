@@ -1,0 +1,1 @@
+"""countysim test suite."""
