@@ -346,3 +346,110 @@ def visits_frame(scenario: Scenario, records: Records, replication: int) -> pd.D
     frame["whistled_up"] = False
     frame.loc[incident, "whistled_up"] = e["inc_whistled"][v["target"][incident]]
     return frame
+
+
+QUANTILES = np.linspace(0, 1, 101)
+"""Distributions are kept as their percentiles 0, 1, ..., 100 (each step holds 1 %)."""
+
+
+def replication_distributions(scenario: Scenario, records: Records) -> pd.DataFrame:
+    """Percentiles of per-matter, per-visit and per-firm quantities of one replication:
+    ``quantity, scope, q, value``. Figures draw ECDFs, box plots and histograms from them
+    without the full logs."""
+    m, tk = records.matters, records.tickets
+    parts: list[tuple[str, str, np.ndarray]] = [
+        ("travel_min", "all", m["travel_min"][m["channel"] == HALL]),
+        ("trips", "all", m["trips"][m["status"] == COMPLETED].astype(float)),
+    ]
+    started = ~np.isnan(tk["start"])
+    home = tk["outcome"] == SENT_HOME
+    wait = np.where(started, tk["start"], tk["end"]) - tk["arrive"]
+    waited = started | home
+    parts.append(("wait_min", "all", wait[waited]))
+    for h, hall in enumerate(scenario.halls):
+        parts.append(("wait_min", f"hall:{hall.name}", wait[waited & (tk["hall"] == h)]))
+    if records.enforcement is not None:
+        e, v = records.enforcement, records.visits
+        incident = v["kind"] == 1
+        parts.append(
+            ("response_min", "all", v["arrive"][incident] - e["inc_report"][v["target"][incident]])
+        )
+        per_firm = np.bincount(v["target"][~incident], minlength=e["ent_town"].size)
+        parts.append(
+            (
+                "visits_per_enterprise_per_year",
+                "all",
+                per_firm * scenario.demand.days_per_year / records.days,
+            )
+        )
+    frames = [
+        pd.DataFrame(
+            {
+                "quantity": name,
+                "scope": scope,
+                "q": np.arange(101),
+                "value": np.quantile(values, QUANTILES),
+            }
+        )
+        for name, scope, values in parts
+        if values.size
+    ]
+    return pd.concat(frames, ignore_index=True)
+
+
+def _area(starts: np.ndarray, ends: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """∫ from -∞ to x of the number of open intervals [start, end), for every x."""
+    a, e = np.sort(starts), np.sort(ends)
+    ca, ce = np.r_[0.0, np.cumsum(a)], np.r_[0.0, np.cumsum(e)]
+    na, ne = np.searchsorted(a, x), np.searchsorted(e, x)
+    return (x * na - ca[na]) - (x * ne - ce[ne])
+
+
+def replication_profiles(scenario: Scenario, records: Records, bin_min: int = 30) -> pd.DataFrame:
+    """The working day of each hall in ``bin_min`` bins from the first opening to the last
+    closing: mean number waiting and share of windows busy, averaged over the days, with
+    the 10th and 90th percentiles of the number waiting across days. Columns: ``hall,
+    clock_min, queue_mean, queue_p10, queue_p90, busy_share``."""
+    from sim.calendar import Clock
+
+    clock = Clock(scenario)
+    first, last = clock.intervals[0][0], clock.intervals[-1][1]
+    edges = np.arange(first, last + bin_min, bin_min, dtype=float)
+    edges[-1] = min(edges[-1], last)
+    grid = (clock.day_start[:, None] + edges[None, :]).ravel()
+    width = np.diff(edges)
+    tk = records.tickets
+    started = ~np.isnan(tk["start"])
+    wait_end = np.where(
+        started, tk["start"], np.where(np.isnan(tk["end"]), records.horizon_min, tk["end"])
+    )
+    service_end = np.where(np.isnan(tk["end"]), records.horizon_min, tk["end"])
+    frames = []
+    for h, hall in enumerate(scenario.halls):
+        mine = tk["hall"] == h
+        queue = (
+            np.diff(_area(tk["arrive"][mine], wait_end[mine], grid).reshape(clock.days, -1), axis=1)
+            / width
+        )
+        served = mine & started
+        busy = (
+            np.diff(
+                _area(tk["start"][served], service_end[served], grid).reshape(clock.days, -1),
+                axis=1,
+            )
+            / width
+        )
+        windows = max(int(records.halls["windows"][h]), 1)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "hall": hall.name,
+                    "clock_min": edges[:-1],
+                    "queue_mean": queue.mean(axis=0),
+                    "queue_p10": np.quantile(queue, 0.1, axis=0),
+                    "queue_p90": np.quantile(queue, 0.9, axis=0),
+                    "busy_share": busy.mean(axis=0) / windows,
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)

@@ -223,10 +223,11 @@ def validation_markdown(table: pd.DataFrame, title: str) -> str:
         for r in rows.itertuples():
             case, note = (str(text).replace("|", "\\|") for text in (r.case, r.note))
             ci = "" if r.ci_low != r.ci_low else f" [{_num(r.ci_low)}, {_num(r.ci_high)}]"
+            tolerance = "–" if r.tolerance != r.tolerance else f"±{_num(r.tolerance)}"
             result = {True: "pass", False: "**FAIL**"}.get(r.passed, "informs")
             lines.append(
-                f"| {case} | {r.quantity} | {_num(r.reference)} ({r.reference_kind}) | "
-                f"{_num(r.simulated)}{ci} | ±{_num(r.tolerance)} | {result} | {note} |"
+                f"| {case} | {r.quantity} | {_num(r.reference)} | {r.reference_kind} | "
+                f"{_num(r.simulated)}{ci} | {tolerance} | {result} | {note} |"
             )
         lines.append("")
     return "\n".join(lines)

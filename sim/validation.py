@@ -288,7 +288,7 @@ def little_row() -> Row:
         "Little's law, example same-power county hall (20 days)",
         "mean number waiting",
         lam * wait,
-        "L = λW (an identity)",
+        "Little: L = λW, an identity",
         queue,
         tolerance=1e-9 * lam * wait,
         passed=bool(error <= 1e-9 * lam * wait),

@@ -68,6 +68,6 @@ def test_validate_command_writes_tables_and_exits_1_on_a_failure(
     assert result.exit_code == 1
     assert "1 of 2 checks passed" in result.output and "M/M/2" in result.output
     md = (tmp_path / "v" / "validation.md").read_text()
-    assert "**FAIL**" in md and "| M/M/1 | mean wait (min) | 10 (Erlang C) |" in md
+    assert "**FAIL**" in md and "| M/M/1 | mean wait (min) | 10 | Erlang C |" in md
     saved = pd.read_csv(tmp_path / "v" / "validation.csv")
     assert list(saved.columns) == COLUMNS and saved.passed.tolist() == [True, False]
