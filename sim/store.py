@@ -217,11 +217,12 @@ def validation_markdown(table: pd.DataFrame, title: str) -> str:
         lines += [
             f"## {headings.get(group, group)}",
             "",
-            "| case | quantity | reference | simulated [99.9% CI] | tolerance | result | note |",
-            "|---|---|---|---|---|---|---|",
+            "| case | quantity | reference | kind | simulated [99.9% CI] | tolerance | result | note |",
+            "|---|---|---|---|---|---|---|---|",
         ]
         for r in rows.itertuples():
-            case, note = (str(text).replace("|", "\\|") for text in (r.case, r.note))
+            note = "" if r.note != r.note else r.note  # NaN when read back from CSV
+            case, note = (str(text).replace("|", "\\|") for text in (r.case, note))
             ci = "" if r.ci_low != r.ci_low else f" [{_num(r.ci_low)}, {_num(r.ci_high)}]"
             tolerance = "–" if r.tolerance != r.tolerance else f"±{_num(r.tolerance)}"
             result = {True: "pass", False: "**FAIL**"}.get(r.passed, "informs")
