@@ -27,7 +27,15 @@ from scipy import stats as st
 
 from sim.model import simulate
 from sim.scenario import Scenario
-from sim.stats import METRICS, matters_frame, replication_metrics, summarise, visits_frame
+from sim.stats import (
+    METRICS,
+    matters_frame,
+    replication_distributions,
+    replication_metrics,
+    replication_profiles,
+    summarise,
+    visits_frame,
+)
 
 __all__ = [
     "Comparison",
@@ -63,6 +71,8 @@ class Outcome:
     key: Any
     replication: int
     metrics: pd.DataFrame
+    distributions: pd.DataFrame
+    profiles: pd.DataFrame
     matters: pd.DataFrame | None
     visits: pd.DataFrame | None
 
@@ -71,13 +81,19 @@ def replicate(task: Task) -> Outcome:
     """Run one task (a plain function, so processes and Dask workers can run it)."""
     records = simulate(task.scenario, task.replication, task.seed)
     metrics = replication_metrics(task.scenario, records)
-    metrics.insert(0, "replication", task.replication)
+    tables = [
+        metrics,
+        replication_distributions(task.scenario, records),
+        replication_profiles(task.scenario, records),
+    ]
+    for table in tables:
+        table.insert(0, "replication", task.replication)
     matters = visits = None
     if task.log:
         matters = matters_frame(task.scenario, records, task.replication)
         if records.visits is not None:
             visits = visits_frame(task.scenario, records, task.replication)
-    return Outcome(task.key, task.replication, metrics, matters, visits)
+    return Outcome(task.key, task.replication, *tables, matters, visits)
 
 
 @dataclass(frozen=True)
@@ -153,6 +169,10 @@ class Results:
     """One row per replication and scope, one column per metric."""
     summary: pd.DataFrame
     """``metric, scope, mean, std, ci_low, ci_high, n``."""
+    distributions: pd.DataFrame | None = None
+    """Percentiles per replication: ``replication, quantity, scope, q, value``."""
+    profiles: pd.DataFrame | None = None
+    """Hall working-day profiles per replication (see ``replication_profiles``)."""
     matters: pd.DataFrame | None = None
     """Per-matter log of every replication (when run with ``log=True``)."""
     visits: pd.DataFrame | None = None
@@ -183,6 +203,8 @@ def _results(scenario: Scenario, seed: int, outcomes: list[Outcome], wall_s: flo
         seed=seed,
         replications=table,
         summary=summarise(table),
+        distributions=pd.concat([o.distributions for o in outcomes], ignore_index=True),
+        profiles=pd.concat([o.profiles for o in outcomes], ignore_index=True),
         matters=pd.concat(logs, ignore_index=True) if logs else None,
         visits=pd.concat(visits, ignore_index=True) if visits else None,
         wall_s=wall_s,

@@ -20,7 +20,15 @@ from sim.model import COMPLETED, IN_SYSTEM
 from sim.records import DONE, INCOMPLETE, SENT_HOME, Records
 from sim.scenario import Scenario
 
-__all__ = ["METRICS", "matters_frame", "replication_metrics", "summarise", "visits_frame"]
+__all__ = [
+    "METRICS",
+    "matters_frame",
+    "replication_distributions",
+    "replication_metrics",
+    "replication_profiles",
+    "summarise",
+    "visits_frame",
+]
 
 METRICS: dict[str, str] = {
     "matters": "requests that arose (all channels)",
@@ -31,6 +39,7 @@ METRICS: dict[str, str] = {
     "in_system": "in-person matters still open at the horizon",
     "trips_per_matter": "trips to a hall per in-person matter",
     "share_one_trip": "share of completed in-person matters done in one trip",
+    "share_two_trips": "share of completed in-person matters that took two trips",
     "travel_min": "round-trip travel minutes per in-person matter, all trips",
     "travel_km": "km travelled per in-person matter, all trips",
     "visits": "tickets drawn (visits to a hall)",
@@ -89,6 +98,7 @@ def _citizens(m: dict[str, np.ndarray], sel: np.ndarray) -> dict[str, float]:
         "in_system": int((hall & (m["status"] == IN_SYSTEM)).sum()),
         "trips_per_matter": _mean(m["trips"][hall]),
         "share_one_trip": _mean(m["trips"][done] == 1),
+        "share_two_trips": _mean(m["trips"][done] == 2),
         "travel_min": _mean(m["travel_min"][hall]),
         "travel_km": _mean(m["travel_km"][hall]),
         "citizen_hours": float(m["hours"][hall].sum()),

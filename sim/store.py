@@ -115,6 +115,10 @@ def _write_files(results: Results, folder: Path) -> None:
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
     results.summary.to_csv(folder / "summary.csv", index=False)
     results.replications.to_csv(folder / "replications.csv", index=False)
+    for name in ("distributions", "profiles"):
+        table = getattr(results, name)
+        if table is not None:
+            table.to_csv(folder / f"{name}.csv", index=False)
     if results.matters is not None:
         results.matters.to_parquet(folder / "matters.parquet", index=False)
     if results.visits is not None:
@@ -162,6 +166,10 @@ def write_comparison(
     return target
 
 
+def _optional_csv(path: Path) -> pd.DataFrame | None:
+    return pd.read_csv(path) if path.exists() else None
+
+
 def load_results(folder: str | Path) -> Results:
     """Read a run folder back into :class:`sim.experiment.Results`."""
     from sim.experiment import Results
@@ -189,6 +197,8 @@ def load_results(folder: str | Path) -> Results:
         seed=int(manifest["seed"]),
         replications=pd.read_csv(folder / "replications.csv"),
         summary=pd.read_csv(folder / "summary.csv"),
+        distributions=_optional_csv(folder / "distributions.csv"),
+        profiles=_optional_csv(folder / "profiles.csv"),
         matters=logs["matters"],
         visits=logs["visits"],
         wall_s=float(manifest.get("wall_time_s", 0.0)),
@@ -217,7 +227,8 @@ def validation_markdown(table: pd.DataFrame, title: str) -> str:
         lines += [
             f"## {headings.get(group, group)}",
             "",
-            "| case | quantity | reference | kind | simulated [99.9% CI] | tolerance | result | note |",
+            "| case | quantity | reference | kind | simulated [99.9% CI] | tolerance | result "
+            "| note |",
             "|---|---|---|---|---|---|---|---|",
         ]
         for r in rows.itertuples():

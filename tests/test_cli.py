@@ -39,8 +39,10 @@ def test_run_writes_the_results_folder(tmp_path: Path, county_file: Path) -> Non
     assert "key metrics" in result.output and "County hall" in result.output
     names = sorted(p.name for p in out.iterdir())
     assert names == [
+        "distributions.csv",
         "manifest.json",
         "matters.parquet",
+        "profiles.csv",
         "replications.csv",
         "scenario.resolved.yaml",
         "summary.csv",
