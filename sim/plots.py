@@ -1,0 +1,620 @@
+"""Figures: result tables in, a matplotlib Figure out (never shown, never global).
+
+Every function takes what a results folder holds (summaries, distributions, profiles,
+comparison and sweep tables, and scenarios for geography) and returns a
+``matplotlib.figure.Figure``; :func:`save` writes it as PNG (200 dpi) and SVG.
+Chinese names render with a CJK font when one is installed (Debian: fonts-noto-cjk);
+without one a single :class:`CJKFontWarning` says so.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import warnings
+from collections.abc import Mapping, Sequence
+from functools import cache
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib import font_manager
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from sim.experiment import Results
+from sim.geography import CountyMap
+from sim.scenario import Scenario
+from sim.stats import METRICS
+
+__all__ = [
+    "CJKFontWarning",
+    "comparison",
+    "county_map",
+    "enforcement",
+    "queue_by_hour",
+    "save",
+    "sweep_lines",
+    "travel",
+    "trips",
+    "utilisation_heatmap",
+    "waiting",
+]
+
+COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf"]
+CJK = re.compile(r"[\u3000-\u9fff\uf900-\ufaff]")
+UNITS = {"min": "minutes", "km": "km", "yuan": "yuan", "hours": "hours"}
+
+
+class CJKFontWarning(UserWarning):
+    """No font with Chinese characters is installed: Chinese names will not render."""
+
+
+@cache
+def cjk_font() -> str | None:
+    """Name of an installed CJK font (registered with matplotlib), or None."""
+    wanted = (
+        "Noto Sans CJK SC",
+        "Noto Sans CJK JP",
+        "Noto Sans SC",
+        "Source Han Sans SC",
+        "WenQuanYi Zen Hei",
+        "WenQuanYi Micro Hei",
+        "SimHei",
+        "Microsoft YaHei",
+    )
+    for path in font_manager.findSystemFonts():
+        if re.search(r"cjk|wqy|wenquan|simhei|yahei|sourcehan", Path(path).name, re.I):
+            try:
+                font_manager.fontManager.addfont(path)
+            except (OSError, RuntimeError):  # pragma: no cover - a broken font file
+                continue
+    names = {f.name for f in font_manager.fontManager.ttflist}
+    return next((name for name in wanted if name in names), None)
+
+
+def _style() -> dict:
+    font = cjk_font()
+    return {
+        "font.family": "sans-serif",
+        "font.sans-serif": ([font] if font else []) + ["DejaVu Sans"],
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.titleweight": "bold",
+        "axes.titlesize": 11,
+        "axes.labelsize": 10,
+        "legend.fontsize": 9,
+        "legend.frameon": False,
+        "svg.fonttype": "path",
+    }
+
+
+def _figure(width: float, height: float, **kwargs) -> Figure:
+    with matplotlib.rc_context(_style()):
+        return Figure(figsize=(width, height), layout="constrained", **kwargs)
+
+
+def save(fig: Figure, folder: Path, name: str) -> list[Path]:
+    """Write ``folder/name.png`` (200 dpi) and ``.svg``; return their paths."""
+    texts = [t.get_text() for t in fig.findobj(matplotlib.text.Text)]
+    if cjk_font() is None and any(CJK.search(t) for t in texts):
+        _warn_once()
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = [folder / f"{name}.png", folder / f"{name}.svg"]
+    with matplotlib.rc_context(_style()):
+        fig.savefig(paths[0], dpi=200)
+        fig.savefig(paths[1])
+    return paths
+
+
+@cache
+def _warn_once() -> None:
+    warnings.warn(
+        "no CJK font is installed, so Chinese names show as boxes in the figures; "
+        "install one (Debian: apt-get install fonts-noto-cjk)",
+        CJKFontWarning,
+        stacklevel=3,
+    )
+
+
+def _clock(minutes: float) -> str:
+    return f"{int(minutes // 60):02d}:{int(minutes % 60):02d}"
+
+
+def _mean_percentiles(dist: pd.DataFrame, quantity: str, scope: str = "all") -> np.ndarray:
+    """Percentiles 0..100 of ``quantity``, averaged over replications (Vincentised)."""
+    rows = dist[(dist.quantity == quantity) & (dist.scope == scope)]
+    return rows.groupby("q")["value"].mean().reindex(range(101)).to_numpy()
+
+
+def _legend_outside(ax, **kwargs) -> None:
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0, **kwargs)
+
+
+# --- map ------------------------------------------------------------------------------------
+
+
+def county_map(scenarios: Mapping[str, Scenario]) -> Figure:
+    """Seat, towns (sized by population), halls, and which hall serves each town's approval
+    items; one panel per scenario, side by side."""
+    n = len(scenarios)
+    fig = _figure(7.6 * n, 6.0)
+    axes = fig.subplots(1, n, squeeze=False)[0]
+    for ax, (name, scenario) in zip(axes, scenarios.items(), strict=True):
+        _map_panel(ax, name, scenario)
+    return fig
+
+
+def _map_panel(ax, name: str, scenario: Scenario) -> None:
+    geo = scenario.geography
+    county = CountyMap(scenario)
+    xy = {t.name: (t.x_km, t.y_km) for t in geo.towns} | {"seat": (geo.seat.x_km, geo.seat.y_km)}
+    approvals = [i for i, s in enumerate(scenario.services) if s.kind == "approval"]
+    serving = {}  # hall index -> colour, for halls that serve some town's approvals
+    for t, town in enumerate(geo.towns):
+        if not approvals:
+            break
+        h = int(county.choice[approvals[0], t])
+        colour = serving.setdefault(h, COLOURS[len(serving) % len(COLOURS)])
+        (x0, y0), (x1, y1) = xy[town.name], xy[scenario.halls[h].at]
+        ax.plot([x0, x1], [y0, y1], color=colour, lw=1.2, alpha=0.8, zorder=1)
+    pops = np.array([t.population for t in geo.towns], dtype=float)
+    sizes = 30 + 400 * pops / pops.max()
+    ax.scatter(
+        [t.x_km for t in geo.towns],
+        [t.y_km for t in geo.towns],
+        s=sizes,
+        color="#dddddd",
+        edgecolor="#555555",
+        lw=0.8,
+        zorder=2,
+    )
+    for town in geo.towns:  # labels point away from the seat, where towns are sparser
+        dx, dy = town.x_km - geo.seat.x_km, town.y_km - geo.seat.y_km
+        norm = math.hypot(dx, dy)
+        dx, dy = (dx / norm, dy / norm) if norm > 1.5 else (-0.7, 0.7)
+        ax.annotate(
+            town.name,
+            (town.x_km, town.y_km),
+            xytext=(11 * dx, 11 * dy),
+            textcoords="offset points",
+            fontsize=7.5,
+            zorder=4,
+            ha="left" if dx > 0.3 else "right" if dx < -0.3 else "center",
+            va="bottom" if dy > 0.3 else "top" if dy < -0.3 else "center",
+        )
+    for h, colour in serving.items():
+        hx, hy = xy[scenario.halls[h].at]
+        ax.scatter(
+            [hx],
+            [hy],
+            marker="s" if scenario.halls[h].at == "seat" else "^",
+            s=90,
+            color=colour,
+            edgecolor="black",
+            zorder=3,
+        )
+    ax.scatter(
+        [geo.seat.x_km],
+        [geo.seat.y_km],
+        marker="*",
+        s=160,
+        color="gold",
+        edgecolor="black",
+        zorder=5,
+    )
+    ax.set_aspect("equal")
+    ax.margins(0.12)
+    ax.set_title(name)
+    ax.set_xlabel("east (km)")
+    ax.set_ylabel("north (km)")
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    bar = 10.0
+    ax.plot(
+        [x0 + 0.05 * (x1 - x0), x0 + 0.05 * (x1 - x0) + bar],
+        [y0 + 0.05 * (y1 - y0)] * 2,
+        color="black",
+        lw=3,
+    )
+    ax.annotate(
+        "10 km",
+        (x0 + 0.05 * (x1 - x0) + bar / 2, y0 + 0.05 * (y1 - y0)),
+        xytext=(0, 4),
+        textcoords="offset points",
+        ha="center",
+        fontsize=8,
+    )
+    handles = [
+        Line2D([], [], marker="*", ls="", color="gold", mec="black", ms=12, label="county seat")
+    ]
+    handles += [
+        Line2D(
+            [],
+            [],
+            marker="s" if scenario.halls[h].at == "seat" else "^",
+            ls="-",
+            color=c,
+            mec="black",
+            ms=8,
+            label=f"{scenario.halls[h].name}: approvals",
+        )
+        for h, c in serving.items()
+    ]
+    handles.append(
+        Line2D(
+            [],
+            [],
+            marker="o",
+            ls="",
+            color="#dddddd",
+            mec="#555555",
+            ms=8,
+            label="town (size: population)",
+        )
+    )
+    ax.legend(
+        handles=handles,
+        loc="upper left",
+        bbox_to_anchor=(1.02, 1.0),
+        fontsize=8,
+        title="who serves approvals",
+        title_fontsize=8,
+    )
+
+
+# --- citizens ---------------------------------------------------------------------------------
+
+
+def travel(results: Mapping[str, Results]) -> Figure:
+    """Distribution of round-trip travel per matter, and mean travel per town (by distance)."""
+    fig = _figure(12, 4.6)
+    left, right = fig.subplots(1, 2, width_ratios=[1, 1.5])
+    for i, (name, r) in enumerate(results.items()):
+        values = _mean_percentiles(r.distributions, "travel_min")
+        left.plot(values, np.linspace(0, 1, 101), color=COLOURS[i], lw=2, label=name)
+    left.set_xlabel("round-trip travel per in-person matter, all trips (minutes)")
+    left.set_ylabel("share of matters with at most this travel")
+    left.set_title("Travel per matter (cumulative)")
+    left.set_ylim(0, 1)
+    left.set_xlim(left=0)
+    left.legend(loc="lower right")
+    first = next(iter(results.values())).scenario
+    seat_km = CountyMap(first).seat_km
+    order = np.argsort(seat_km)
+    towns = [first.geography.towns[i].name for i in order]
+    width = 0.8 / len(results)
+    for i, (name, r) in enumerate(results.items()):
+        s = r.summary[r.summary.metric == "travel_min"].set_index("scope")["mean"]
+        values = [s.get(f"town:{t}", np.nan) for t in towns]
+        right.bar(
+            np.arange(len(towns)) + (i - (len(results) - 1) / 2) * width,
+            values,
+            width,
+            color=COLOURS[i],
+            label=name,
+        )
+    right.set_xticks(
+        np.arange(len(towns)),
+        [f"{t}\n{seat_km[j]:.0f} km" for t, j in zip(towns, order, strict=True)],
+        rotation=60,
+        ha="right",
+        fontsize=7.5,
+    )
+    right.set_ylabel("mean round-trip travel per matter (minutes)")
+    right.set_title("Travel by town, nearest to the county seat first")
+    _legend_outside(right)
+    return fig
+
+
+def trips(results: Mapping[str, Results]) -> Figure:
+    """Shares of completed in-person matters done in 1, 2 and 3 or more trips."""
+    fig = _figure(7.5, 0.9 + 0.55 * len(results))
+    ax = fig.subplots()
+    names = list(results)
+    shares = []
+    for r in results.values():
+        s = r.summary[r.summary.scope == "all"].set_index("metric")["mean"]
+        one, two = s["share_one_trip"], s["share_two_trips"]
+        shares.append((one, two, max(0.0, 1 - one - two)))
+    left = np.zeros(len(names))
+    for k, (label, colour) in enumerate(
+        zip(("1 trip", "2 trips", "3 or more"), ("#2ca02c", "#ff7f0e", "#d62728"), strict=True)
+    ):
+        values = np.array([s[k] for s in shares])
+        ax.barh(names, values, left=left, color=colour, label=label)
+        for y, (x, v) in enumerate(zip(left, values, strict=True)):
+            if v >= 0.04:
+                ax.text(
+                    x + v / 2, y, f"{v:.0%}", ha="center", va="center", fontsize=8, color="white"
+                )
+        left += values
+    ax.set_xlim(0, 1)
+    ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax.set_xlabel("share of completed in-person matters")
+    ax.set_title("Trips needed to finish a matter")
+    ax.invert_yaxis()
+    _legend_outside(ax)
+    return fig
+
+
+def waiting(result: Results, top: int = 12) -> Figure:
+    """Wait per visit at each hall: box 25–75 %, whiskers 5–95 %, median line, 90th
+    percentile marked (the ``top`` halls with the longest p90)."""
+    dist = result.distributions
+    halls = [h.name for h in result.scenario.halls]
+    stats = []
+    for hall in halls:
+        p = _mean_percentiles(dist, "wait_min", f"hall:{hall}")
+        if not np.isnan(p).all():
+            stats.append(
+                {
+                    "label": hall,
+                    "whislo": p[5],
+                    "q1": p[25],
+                    "med": p[50],
+                    "q3": p[75],
+                    "whishi": p[95],
+                    "p90": p[90],
+                }
+            )
+    stats = sorted(stats, key=lambda s: s["p90"], reverse=True)[:top][::-1]
+    fig = _figure(8.5, 1.2 + 0.38 * len(stats))
+    ax = fig.subplots()
+    ax.bxp(
+        stats,
+        vert=False,
+        showfliers=False,
+        patch_artist=True,
+        boxprops={"facecolor": "#cfe2f3"},
+        medianprops={"color": "black"},
+    )
+    ax.scatter(
+        [s["p90"] for s in stats],
+        np.arange(1, len(stats) + 1),
+        marker="D",
+        color="#d62728",
+        zorder=3,
+        label="90th percentile",
+    )
+    ax.set_xlabel("wait per visit, from ticket to window (minutes)")
+    ax.set_title(f"Waiting by hall — {result.scenario.name}")
+    ax.set_xlim(left=0)
+    _legend_outside(ax)
+    return fig
+
+
+def queue_by_hour(result: Results, top: int = 5) -> Figure:
+    """Number waiting over the working day at the busiest halls: mean over days and
+    replications, band from the 10th to the 90th percentile across days."""
+    prof = result.profiles
+    mean = prof.groupby(["hall", "clock_min"])[["queue_mean", "queue_p10", "queue_p90"]].mean()
+    busiest = mean["queue_mean"].groupby("hall").max().sort_values(ascending=False).index[:top]
+    fig = _figure(9, 4.4)
+    ax = fig.subplots()
+    for i, hall in enumerate(busiest):
+        h = mean.loc[hall]
+        x = h.index.to_numpy() + 15
+        ax.plot(x, h["queue_mean"], color=COLOURS[i], lw=2, label=hall)
+        ax.fill_between(x, h["queue_p10"], h["queue_p90"], color=COLOURS[i], alpha=0.15, lw=0)
+    ticks = np.unique(mean.index.get_level_values("clock_min"))[::2]
+    ax.set_xticks(ticks, [_clock(t) for t in ticks])
+    ax.set_xlabel("time of day")
+    ax.set_ylabel("citizens waiting")
+    ax.set_title(f"Queue over the working day — {result.scenario.name}")
+    ax.set_ylim(bottom=0)
+    _legend_outside(ax, title="band: 10–90 % of days")
+    return fig
+
+
+def utilisation_heatmap(result: Results) -> Figure:
+    """Share of each hall's windows busy, by time of day (mean over days and replications)."""
+    busy = result.profiles.groupby(["hall", "clock_min"])["busy_share"].mean().unstack()
+    busy = busy.loc[busy.max(axis=1).sort_values(ascending=False).index]
+    fig = _figure(10, 1.4 + 0.3 * len(busy))
+    ax = fig.subplots()
+    image = ax.imshow(
+        busy.to_numpy(), aspect="auto", cmap="YlOrRd", vmin=0, vmax=1, interpolation="nearest"
+    )
+    ax.set_yticks(range(len(busy)), busy.index, fontsize=8)
+    ticks = range(0, busy.shape[1], 2)
+    ax.set_xticks(ticks, [_clock(busy.columns[i]) for i in ticks], fontsize=8)
+    ax.set_xlabel("time of day (start of half hour)")
+    ax.set_title(f"Window utilisation by hour — {result.scenario.name}")
+    fig.colorbar(
+        image,
+        ax=ax,
+        label="share of windows serving",
+        format=matplotlib.ticker.PercentFormatter(1.0),
+    )
+    return fig
+
+
+# --- enforcement ----------------------------------------------------------------------------
+
+
+def enforcement(results: Mapping[str, Results]) -> Figure:
+    """Visits per enterprise a year, incident response, and team utilisation."""
+    fig = _figure(14, 4.8)
+    hist, ecdf, teams = fig.subplots(1, 3, width_ratios=[1, 1, 1.2])
+    top = max(
+        np.nanmax(_mean_percentiles(r.distributions, "visits_per_enterprise_per_year"))
+        for r in results.values()
+    )
+    first = next(iter(results.values())).scenario
+    step = first.demand.days_per_year / first.horizon.days  # one visit in the run, a year
+    bins = (np.arange(0, math.ceil(top / step) + 2) - 0.5) * step
+    for i, (name, r) in enumerate(results.items()):
+        per_firm = _mean_percentiles(r.distributions, "visits_per_enterprise_per_year")
+        hist.hist(
+            per_firm,
+            bins=bins,
+            weights=np.full(101, 1 / 101),
+            histtype="step",
+            lw=2,
+            color=COLOURS[i],
+            label=name,
+        )
+        response = _mean_percentiles(r.distributions, "response_min")
+        ecdf.plot(response, np.linspace(0, 1, 101), color=COLOURS[i], lw=2, label=name)
+    hist.set_xlabel("routine visits per enterprise per year")
+    hist.set_ylabel("share of enterprises")
+    hist.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    hist.set_title("Visits to enterprises")
+    hist.legend(loc="upper right")
+    for limit, height in ((15, 0.1), (30, 0.03)):
+        ecdf.axvline(limit, color="grey", ls="--", lw=1)
+        ecdf.annotate(
+            f"{limit} min",
+            (limit, height),
+            xytext=(3, 0),
+            textcoords="offset points",
+            fontsize=8,
+            color="grey",
+        )
+    ecdf.set_xlabel("response: report to crew on site (minutes)")
+    ecdf.set_ylabel("share of incidents answered within")
+    ecdf.set_title("Incident response (cumulative)")
+    ecdf.set_ylim(0, 1)
+    p97 = max(_mean_percentiles(r.distributions, "response_min")[97] for r in results.values())
+    ecdf.set_xlim(0, max(60.0, 1.1 * p97))  # the last few percent wait overnight
+    ecdf.legend(loc="lower right")
+    rows = []
+    for i, r in enumerate(results.values()):
+        s = r.summary[r.summary.metric == "team_utilisation"]
+        s = s[s.scope.str.startswith("team:")].dropna(subset=["mean"])
+        rows += [(scope[5:], m, i) for scope, m in zip(s.scope, s["mean"], strict=True)]
+    rows.sort(key=lambda row: (row[2], -row[1]))
+    y = np.arange(len(rows))
+    teams.barh(y, [r[1] for r in rows], color=[COLOURS[r[2]] for r in rows])
+    teams.set_yticks(y, [r[0] for r in rows], fontsize=7)
+    teams.invert_yaxis()
+    teams.set_xlim(0, 1)
+    teams.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    teams.set_xlabel("crew time driving or on site")
+    teams.legend(
+        handles=[
+            matplotlib.patches.Patch(color=COLOURS[i], label=name) for i, name in enumerate(results)
+        ],
+        loc="lower right",
+    )
+    teams.set_title("Team utilisation")
+    return fig
+
+
+# --- comparison and sweep ---------------------------------------------------------------------
+
+
+def comparison(table: pd.DataFrame, metrics: Sequence[str]) -> Figure:
+    """Paired differences to the first scenario, as % of its mean, with 95 % intervals."""
+    everything = table[table.scope == "all"]
+    first = everything.scenario.iloc[0]
+    others = [n for n in dict.fromkeys(everything.scenario) if n != first]
+    rows = []
+    for metric in metrics:
+        base = everything[(everything.metric == metric) & (everything.scenario == first)]
+        if base.empty or not base["mean"].iloc[0]:
+            continue
+        for k, name in enumerate(others):
+            r = everything[(everything.metric == metric) & (everything.scenario == name)]
+            if r.empty or np.isnan(r["diff"].iloc[0]):
+                continue
+            if r["diff"].iloc[0] == 0 and r["diff_ci_high"].iloc[0] == 0:
+                continue  # identical by construction (same citizens): nothing to show
+            scale = 100 / abs(base["mean"].iloc[0])
+            rows.append(
+                (
+                    metric,
+                    k,
+                    r["diff"].iloc[0] * scale,
+                    r["diff_ci_low"].iloc[0] * scale,
+                    r["diff_ci_high"].iloc[0] * scale,
+                    base["mean"].iloc[0],
+                    r["mean"].iloc[0],
+                )
+            )
+    fig = _figure(10, 1.4 + 0.36 * len(rows))
+    ax = fig.subplots()
+    y = np.arange(len(rows))
+    for i, (metric, k, d, lo, hi, before, after) in enumerate(rows):
+        ax.errorbar(d, i, xerr=[[d - lo], [hi - d]], fmt="o", color=COLOURS[k + 1], capsize=3)
+        ax.annotate(
+            f"{_value(before, metric)} → {_value(after, metric)}",
+            (1.01, i),
+            xycoords=("axes fraction", "data"),
+            va="center",
+            fontsize=7.5,
+            color="#444444",
+        )
+    ax.axvline(0, color="black", lw=1)
+    ax.set_xscale("symlog", linthresh=10)  # ±10 % linear, larger changes compressed
+    ax.xaxis.set_major_formatter(
+        matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:+.0f}%" if v else "0%")
+    )
+    ax.set_yticks(y, [r[0] for r in rows], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel(
+        f"difference to {first}, % of its mean, 95 % interval (scale compressed beyond ±10 %)"
+    )
+    ax.set_title("What changes (paired, same citizens)")
+    if len(others) > 1:
+        ax.legend(
+            handles=[
+                Line2D([], [], marker="o", ls="", color=COLOURS[k + 1], label=n)
+                for k, n in enumerate(others)
+            ],
+            loc="lower right",
+        )
+    return fig
+
+
+def _value(value: float, metric: str) -> str:
+    if metric.startswith("share_") or metric.endswith("utilisation") or metric == "check_coverage":
+        return f"{value:.0%}"
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+
+
+def sweep_lines(
+    table: pd.DataFrame,
+    grid: Sequence[str],
+    metric: str,
+    scope: str = "all",
+    target: float | None = None,
+) -> Figure:
+    """``metric`` against the first grid axis, with its 95 % band; one line per value of the
+    second axis; the target as a dashed line."""
+    rows = table[(table.metric == metric) & (table.scope == scope)]
+    x_axis = grid[0]
+    series = rows.groupby(grid[1], sort=False) if len(grid) > 1 else [(None, rows)]
+    fig = _figure(8, 4.6)
+    ax = fig.subplots()
+    for i, (value, part) in enumerate(series):
+        part = part.sort_values(x_axis)
+        label = f"{grid[1]} = {value}" if value is not None else metric
+        ax.plot(part[x_axis], part["mean"], "o-", color=COLOURS[i % len(COLOURS)], label=label)
+        ax.fill_between(
+            part[x_axis],
+            part["ci_low"],
+            part["ci_high"],
+            color=COLOURS[i % len(COLOURS)],
+            alpha=0.15,
+            lw=0,
+        )
+    if target is not None:
+        ax.axhline(target, color="black", ls="--", lw=1)
+        ax.annotate(
+            f"target {target:g}",
+            (1, target),
+            xycoords=("axes fraction", "data"),
+            xytext=(-4, 4),
+            textcoords="offset points",
+            ha="right",
+            fontsize=8,
+        )
+    ax.set_xlabel(x_axis)
+    ax.set_ylabel(f"{metric} ({METRICS.get(metric, '')})"[:90])
+    ax.set_title(f"{metric} across the sweep ({scope}), 95 % interval")
+    ax.set_ylim(bottom=0)
+    _legend_outside(ax)
+    return fig
