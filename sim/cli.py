@@ -21,7 +21,9 @@ from rich.table import Table
 
 from sim.experiment import Comparison, Precision, Results, Sweep, compare, parse_grid, run, sweep
 from sim.loader import ScenarioError, dump_scenario, load_scenario
-from sim.stats import METRICS
+from sim.report import fmt, fmt_change
+from sim.scenario import closest
+from sim.stats import ENFORCEMENT_METRICS, KEY_METRICS, METRICS
 from sim.store import slug, write_validation
 
 app = typer.Typer(
@@ -33,16 +35,6 @@ app = typer.Typer(
 out = Console(width=None if sys.stdout.isatty() else 140)
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 140)
 
-KEY_METRICS = [
-    "matters", "share_online", "trips_per_matter", "share_one_trip", "travel_min",
-    "wait_min_mean", "wait_min_p90", "days_to_complete", "sent_home", "window_utilisation",
-    "citizen_hours",
-]  # fmt: skip
-ENFORCEMENT_METRICS = [
-    "checks_scheduled", "check_coverage", "visits_per_enterprise_per_year", "checks_per_visit",
-    "response_min_p50", "response_min_p90", "share_response_within_30min", "whistled_up",
-    "team_utilisation", "enforcement_staff",
-]  # fmt: skip
 HALL_COLUMNS = [
     ("windows", "window_staff"), ("services/day", "throughput_per_day"),
     ("wait mean min", "wait_min_mean"), ("wait p90 min", "wait_min_p90"),
@@ -100,24 +92,6 @@ def _load(scenario: Path, sets: list[str] | None, seed: int | None, days: int | 
     return load_scenario(scenario, overrides)
 
 
-def _fmt(value: float | None, metric: str = "") -> str:
-    if value is None or math.isnan(value):
-        return "–"
-    if metric.startswith("share_") or metric in (
-        "window_utilisation",
-        "team_utilisation",
-        "check_coverage",
-    ):
-        return f"{value:.1%}"
-    if value == round(value) or abs(value) >= 1000:
-        return f"{value:,.0f}"
-    if abs(value) >= 100:
-        return f"{value:.0f}"
-    if abs(value) >= 10:
-        return f"{value:.1f}"
-    return f"{value:.3g}"
-
-
 def _metric_table(summary, metrics: list[str], title: str, caption: str | None = None) -> Table:
     table = Table(title=title, caption=caption)
     for column, justify in (("metric", "left"), ("mean", "right"), ("95% CI", "right")):
@@ -128,9 +102,9 @@ def _metric_table(summary, metrics: list[str], title: str, caption: str | None =
         if metric not in everything.index:
             continue
         r = everything.loc[metric]
-        low, high = _fmt(r.ci_low, metric), _fmt(r.ci_high, metric)
+        low, high = fmt(r.ci_low, metric), fmt(r.ci_high, metric)
         ci = "–" if math.isnan(r.ci_low) else f"{low} – {high}"
-        table.add_row(metric, _fmt(r["mean"], metric), ci, METRICS[metric])
+        table.add_row(metric, fmt(r["mean"], metric), ci, METRICS[metric])
     return table
 
 
@@ -145,7 +119,7 @@ def _scope_table(summary, kind: str, names: list[str], columns, title: str) -> T
     for name in names:
         if f"{kind}:{name}" in wide.index:
             r = wide.loc[f"{kind}:{name}"]
-            table.add_row(name, *(_fmt(r.get(metric), metric) for _, metric in columns))
+            table.add_row(name, *(fmt(r.get(metric), metric) for _, metric in columns))
     return table
 
 
@@ -206,6 +180,9 @@ SeedOpt = Annotated[int | None, typer.Option(help="Seed (default: the (first) sc
 DaysOpt = Annotated[int | None, typer.Option(help="Working days (overrides horizon.days).")]
 OutOpt = Annotated[Path | None, typer.Option("--out", help="Output folder.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
+FiguresOpt = Annotated[
+    bool, typer.Option("--figures/--no-figures", help="Write figures/ and report.html.")
+]
 LogOpt = Annotated[
     bool, typer.Option("--log", help="Also write matters.parquet (and visits.parquet).")
 ]
@@ -244,9 +221,10 @@ def run_command(
     executor: ExecutorOpt = "processes",
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
+    figures: FiguresOpt = True,
     quiet: QuietOpt = False,
 ) -> None:
-    """Run a scenario and write results/<scenario>-<stamp>/."""
+    """Run a scenario and write results/<scenario>-<stamp>/ with figures and a report."""
     loaded = _load(scenario, set_, seed, days)
     where = _where(executor, workers, scheduler)
     try:
@@ -258,6 +236,7 @@ def run_command(
     results.info["command"] = _command()
     folder = results.save(out_dir)
     print_key_metrics(results)
+    _report(folder, figures)
     if target is not None:
         p = results.info["precision"]
         verdict = "met" if p["met"] else "NOT met (maximum reached)"
@@ -285,6 +264,7 @@ def compare_command(
     executor: ExecutorOpt = "processes",
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
+    figures: FiguresOpt = True,
     quiet: QuietOpt = False,
 ) -> None:
     """Run scenarios with the same citizens and compare them: paired differences to the
@@ -298,6 +278,7 @@ def compare_command(
     comparison.info["command"] = _command()
     folder = comparison.save(out_dir)
     print_comparison(comparison)
+    _report(folder, figures)
     out.print(
         f"Results written to [bold]{folder}[/] (compare.csv and one folder per scenario)",
         highlight=False,
@@ -327,9 +308,11 @@ def sweep_command(
         ),
     ] = None,
     force: Annotated[bool, typer.Option(help="Re-run points already finished.")] = False,
+    target: TargetOpt = None,
     executor: ExecutorOpt = "processes",
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
+    figures: FiguresOpt = True,
     quiet: QuietOpt = False,
 ) -> None:
     """Run a scenario at every combination of grid values; writes sweep.csv. An
@@ -345,6 +328,7 @@ def sweep_command(
     with _progress(points * replications, quiet, f"sweep ({points} points)") as tick:
         result = sweep(loaded, axes, replications, out=folder, force=force, progress=tick, **where)
     print_sweep(result)
+    _report(folder, figures, _targets(target))
     if result.reused:
         out.print(
             f"{len(result.reused)} of {points} points were read back from an earlier "
@@ -352,6 +336,59 @@ def sweep_command(
             highlight=False,
         )
     out.print(f"Results written to [bold]{folder / 'sweep.csv'}[/]", highlight=False)
+
+
+TargetOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        help="METRIC=VALUE: a figure of METRIC across the sweep with the target "
+        "line, e.g. wait_min_p90=20 (repeat for more)."
+    ),
+]
+
+
+def _targets(texts: list[str] | None) -> dict[str, float]:
+    targets = {}
+    for text in texts or []:
+        metric, _, value = text.partition("=")
+        try:
+            targets[metric.strip()] = float(value)
+        except ValueError:
+            raise BadInput(f"--target: expected METRIC=NUMBER, got {text!r}") from None
+        if metric.strip() not in METRICS:
+            raise BadInput(
+                f"--target: unknown metric {metric.strip()!r}"
+                f"{closest(metric.strip(), list(METRICS))}"
+            )
+    return targets
+
+
+def _report(folder: Path, figures: bool, targets: dict[str, float] | None = None) -> None:
+    if figures:
+        from sim.report import write_report
+
+        page = write_report(folder, targets)
+        out.print(
+            f"Report: [bold]{page}[/] (figures in {page.parent / 'figures'})", highlight=False
+        )
+
+
+@app.command("report")
+@_guarded
+def report_command(
+    folder: Annotated[
+        Path, typer.Argument(help="A results folder written by run, compare or sweep.")
+    ],
+    target: TargetOpt = None,
+) -> None:
+    """Redraw the figures and report of a results folder from its saved tables."""
+    if (
+        not (folder / "summary.csv").exists()
+        and not (folder / "compare.csv").exists()
+        and not (folder / "sweep.csv").exists()
+    ):
+        raise BadInput(f"{folder}: not a results folder (no summary.csv, compare.csv or sweep.csv)")
+    _report(folder, True, _targets(target))
 
 
 SWEEP_METRICS = [
@@ -391,26 +428,15 @@ def print_comparison(comparison: Comparison, console: Console = out) -> None:
                 cells += ["–"] if not i else ["–", "–"]
                 continue
             r = rows.loc[name]
-            cells.append(_fmt(r["mean"], metric))
+            cells.append(fmt(r["mean"], metric))
             if i:
                 mark = "*" if r["significant"] else ""
                 cells.append(
-                    f"{_fmt_signed(r['diff'], metric)} [{_fmt_signed(r['diff_ci_low'], metric)}, "
-                    f"{_fmt_signed(r['diff_ci_high'], metric)}]{mark}"
+                    f"{fmt_change(r['diff'], metric)} [{fmt_change(r['diff_ci_low'], metric)}, "
+                    f"{fmt_change(r['diff_ci_high'], metric)}]{mark}"
                 )
         table.add_row(metric, *cells)
     console.print(table)
-
-
-def _fmt_signed(value: float, metric: str) -> str:
-    if value is None or math.isnan(value):
-        return "–"
-    text = _fmt(abs(value), metric)
-    if text.endswith("%"):  # a difference of shares is in percentage points
-        text = text[:-1] + " pp"
-    if not any(ch in "123456789" for ch in text):  # rounds to zero: no sign
-        return text
-    return ("+" if value > 0 else "−") + text
 
 
 def print_sweep(result: Sweep, console: Console = out) -> None:
@@ -425,7 +451,7 @@ def print_sweep(result: Sweep, console: Console = out) -> None:
         rows = everything[everything.point == i].set_index("metric")["mean"]
         table.add_row(
             *(str(v) for v in point.values()),
-            *(_fmt(rows.get(m, math.nan), m) for m in SWEEP_METRICS),
+            *(fmt(rows.get(m, math.nan), m) for m in SWEEP_METRICS),
         )
     console.print(table)
 
@@ -455,7 +481,7 @@ def validate_command(
         )
     for r in table.itertuples():
         result = {True: "pass", False: "[bold red]FAIL[/]"}.get(r.passed, "informs")
-        summary.add_row(r.group, r.case, r.quantity, _fmt(r.reference), _fmt(r.simulated), result)
+        summary.add_row(r.group, r.case, r.quantity, fmt(r.reference), fmt(r.simulated), result)
     out.print(summary)
     out.print(
         f"{len(checks) - len(failed)} of {len(checks)} checks passed; written to "

@@ -87,6 +87,7 @@ def _style() -> dict:
         "legend.fontsize": 9,
         "legend.frameon": False,
         "svg.fonttype": "path",
+        "svg.hashsalt": "countysim",  # fixed element ids: a redraw gives the same file
     }
 
 
@@ -104,7 +105,7 @@ def save(fig: Figure, folder: Path, name: str) -> list[Path]:
     paths = [folder / f"{name}.png", folder / f"{name}.svg"]
     with matplotlib.rc_context(_style()):
         fig.savefig(paths[0], dpi=200)
-        fig.savefig(paths[1])
+        fig.savefig(paths[1], metadata={"Date": None})  # no date: redraws are identical
     return paths
 
 
@@ -303,6 +304,7 @@ def travel(results: Mapping[str, Results]) -> Figure:
         fontsize=7.5,
     )
     right.set_ylabel("mean round-trip travel per matter (minutes)")
+    right.set_xlabel("town (road distance from the county seat)")
     right.set_title("Travel by town, nearest to the county seat first")
     _legend_outside(right)
     return fig
@@ -333,6 +335,7 @@ def trips(results: Mapping[str, Results]) -> Figure:
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
     ax.set_xlabel("share of completed in-person matters")
+    ax.set_ylabel("scenario")
     ax.set_title("Trips needed to finish a matter")
     ax.invert_yaxis()
     _legend_outside(ax)
@@ -364,7 +367,7 @@ def waiting(result: Results, top: int = 12) -> Figure:
     ax = fig.subplots()
     ax.bxp(
         stats,
-        vert=False,
+        orientation="horizontal",
         showfliers=False,
         patch_artist=True,
         boxprops={"facecolor": "#cfe2f3"},
@@ -379,6 +382,7 @@ def waiting(result: Results, top: int = 12) -> Figure:
         label="90th percentile",
     )
     ax.set_xlabel("wait per visit, from ticket to window (minutes)")
+    ax.set_ylabel("hall (longest 90th percentile first)")
     ax.set_title(f"Waiting by hall — {result.scenario.name}")
     ax.set_xlim(left=0)
     _legend_outside(ax)
@@ -421,6 +425,7 @@ def utilisation_heatmap(result: Results) -> Figure:
     ticks = range(0, busy.shape[1], 2)
     ax.set_xticks(ticks, [_clock(busy.columns[i]) for i in ticks], fontsize=8)
     ax.set_xlabel("time of day (start of half hour)")
+    ax.set_ylabel("hall")
     ax.set_title(f"Window utilisation by hour — {result.scenario.name}")
     fig.colorbar(
         image,
@@ -493,6 +498,7 @@ def enforcement(results: Mapping[str, Results]) -> Figure:
     teams.set_xlim(0, 1)
     teams.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
     teams.set_xlabel("crew time driving or on site")
+    teams.set_ylabel("team")
     teams.legend(
         handles=[
             matplotlib.patches.Patch(color=COLOURS[i], label=name) for i, name in enumerate(results)
@@ -554,6 +560,7 @@ def comparison(table: pd.DataFrame, metrics: Sequence[str]) -> Figure:
     )
     ax.set_yticks(y, [r[0] for r in rows], fontsize=8)
     ax.invert_yaxis()
+    ax.set_ylabel("metric (scope all)")
     ax.set_xlabel(
         f"difference to {first}, % of its mean, 95 % interval (scale compressed beyond ±10 %)"
     )

@@ -21,6 +21,8 @@ from sim.records import DONE, INCOMPLETE, SENT_HOME, Records
 from sim.scenario import Scenario
 
 __all__ = [
+    "ENFORCEMENT_METRICS",
+    "KEY_METRICS",
     "METRICS",
     "matters_frame",
     "replication_distributions",
@@ -74,6 +76,19 @@ METRICS: dict[str, str] = {
     "team_km": "km driven by crews (total)",
     "enforcement_staff": "inspectors (crews × inspectors per crew)",
 }
+
+KEY_METRICS = [
+    "matters", "share_online", "trips_per_matter", "share_one_trip", "travel_min",
+    "wait_min_mean", "wait_min_p90", "days_to_complete", "sent_home", "window_utilisation",
+    "citizen_hours",
+]  # fmt: skip
+"""The citizen metrics a planner reads first (tables, reports, comparisons)."""
+ENFORCEMENT_METRICS = [
+    "checks_scheduled", "check_coverage", "visits_per_enterprise_per_year", "checks_per_visit",
+    "response_min_p50", "response_min_p90", "share_response_within_30min", "whistled_up",
+    "team_utilisation", "enforcement_staff",
+]  # fmt: skip
+"""The enforcement metrics a planner reads first."""
 
 
 def _q(values: np.ndarray, q: float) -> float:

@@ -1,0 +1,388 @@
+"""Reports: the figures of a results folder, each with a caption that states its finding in
+numbers from the results, in ``report.html`` (one self-contained file) and ``report.md``.
+
+``write_report(folder)`` works on any folder ``countysim`` wrote: a run, a comparison
+(``compare.csv``) or a sweep (``sweep.csv``); it redraws everything from the saved tables.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import pandas as pd
+
+from sim import plots
+from sim.experiment import Results
+from sim.stats import ENFORCEMENT_METRICS, KEY_METRICS, METRICS
+from sim.store import load_results, slug
+
+__all__ = ["fmt", "fmt_change", "write_report"]
+
+PERCENT = ("share_", "window_utilisation", "team_utilisation", "check_coverage")
+
+
+def fmt(value: float, metric: str = "") -> str:
+    """How numbers appear in captions and tables (percentages for shares)."""
+    if value is None or value != value:
+        return "–"
+    if metric.startswith(PERCENT):
+        return f"{value:.1%}"
+    if value == round(value) or abs(value) >= 1000:
+        return f"{value:,.0f}"
+    if abs(value) >= 100:
+        return f"{value:.0f}"
+    return f"{value:.1f}" if abs(value) >= 10 else f"{value:.3g}"
+
+
+def fmt_change(value: float, metric: str = "") -> str:
+    """A signed difference; differences of shares in percentage points."""
+    if value is None or value != value:
+        return "–"
+    text = fmt(abs(value), metric)
+    if text.endswith("%"):
+        text = text[:-1] + " pp"
+    if not any(ch in "123456789" for ch in text):  # rounds to zero: no sign
+        return text
+    return ("+" if value > 0 else "−") + text
+
+
+@dataclass
+class Figure:
+    name: str
+    caption: str
+    figure: matplotlib.figure.Figure
+
+
+def _mean(results: Results, metric: str, scope: str = "all") -> float:
+    s = results.summary
+    row = s[(s.metric == metric) & (s.scope == scope)]
+    return float(row["mean"].iloc[0]) if len(row) else float("nan")
+
+
+def _change(name: str, before: float, after: float, metric: str, unit: str = "") -> str:
+    return f"{name} {fmt(before, metric)}{unit} → {fmt(after, metric)}{unit}"
+
+
+# --- figures with captions --------------------------------------------------------------------
+
+
+def scenario_figures(results: dict[str, Results]) -> list[Figure]:
+    """Figures of one scenario, or several side by side (the first is the reference)."""
+    names = list(results)
+    first, last = results[names[0]], results[names[-1]]
+    figures = []
+    approvals = [s for s in first.scenario.services if s.kind == "approval"]
+    branch_note = ""
+    if approvals:
+        served = {}
+        for name, r in results.items():
+            from sim.geography import CountyMap
+
+            county = CountyMap(r.scenario)
+            i = r.scenario.services.index(approvals[0])
+            seat_halls = {h for h, hall in enumerate(r.scenario.halls) if hall.at == "seat"}
+            served[name] = int(sum(h not in seat_halls for h in county.choice[i]))
+        branch_note = "; ".join(
+            f"{n}: {k} of {len(first.scenario.geography.towns)} towns "
+            "go to a hall outside the seat for approvals"
+            for n, k in served.items()
+        )
+    figures.append(
+        Figure(
+            "map",
+            f"Where citizens go for approval items. {branch_note}.",
+            plots.county_map({n: r.scenario for n, r in results.items()}),
+        )
+    )
+    travel = [_mean(r, "travel_min") for r in results.values()]
+    if len(results) > 1:
+        text = (
+            f"Mean round-trip travel per in-person matter "
+            f"{fmt(travel[0], 'travel_min')} min in {names[0]}, "
+            f"{fmt(travel[-1], 'travel_min')} min in {names[-1]}."
+        )
+    else:
+        text = f"Mean round-trip travel per in-person matter {fmt(travel[0], 'travel_min')} min."
+    figures.append(Figure("travel", text, plots.travel(results)))
+    one = [_mean(r, "share_one_trip") for r in results.values()]
+    figures.append(
+        Figure(
+            "trips",
+            "Done in one trip: "
+            + ", ".join(
+                f"{fmt(v, 'share_one_trip')} ({n})" for n, v in zip(names, one, strict=True)
+            )
+            + ".",
+            plots.trips(results),
+        )
+    )
+    for name, r in results.items():
+        suffix = "" if len(results) == 1 else f"-{slug(name)}"
+        halls = [h.name for h in r.scenario.halls]
+        p90 = {h: _mean(r, "wait_min_p90", f"hall:{h}") for h in halls}
+        worst = max(p90, key=lambda h: -1 if p90[h] != p90[h] else p90[h])
+        figures.append(
+            Figure(
+                f"waiting{suffix}",
+                f"{name}: the longest 90th-percentile wait is at {worst}, "
+                f"{fmt(p90[worst], 'wait_min_p90')} min.",
+                plots.waiting(r),
+            )
+        )
+        queue = r.profiles.groupby(["hall", "clock_min"])["queue_mean"].mean()
+        (hall, at), peak = queue.idxmax(), queue.max()
+        figures.append(
+            Figure(
+                f"queue{suffix}",
+                f"{name}: the longest mean queue is at {hall}, {fmt(peak)} citizens waiting "
+                f"around {plots._clock(at)}.",
+                plots.queue_by_hour(r),
+            )
+        )
+        busy = r.profiles.groupby(["hall", "clock_min"])["busy_share"].mean()
+        (hall, at), top = busy.idxmax(), busy.max()
+        figures.append(
+            Figure(
+                f"utilisation{suffix}",
+                f"{name}: the busiest half hour is at {hall} around {plots._clock(at)}, with "
+                f"{fmt(top, 'window_utilisation')} of its windows serving.",
+                plots.utilisation_heatmap(r),
+            )
+        )
+    if first.scenario.enforcement is not None and last.scenario.enforcement is not None:
+        text = (
+            _change(
+                "Median incident response",
+                _mean(first, "response_min_p50"),
+                _mean(last, "response_min_p50"),
+                "response_min_p50",
+                " min",
+            )
+            + "; "
+            + _change(
+                "routine visits per enterprise a year",
+                _mean(first, "visits_per_enterprise_per_year"),
+                _mean(last, "visits_per_enterprise_per_year"),
+                "visits_per_enterprise_per_year",
+            )
+            + "."
+        )
+        if len(results) == 1:
+            text = (
+                f"Median incident response {fmt(_mean(first, 'response_min_p50'))} min; "
+                f"{fmt(_mean(first, 'visits_per_enterprise_per_year'))} routine visits per "
+                "enterprise a year."
+            )
+        figures.append(Figure("enforcement", text, plots.enforcement(results)))
+    return figures
+
+
+def comparison_figure(table: pd.DataFrame, metrics: list[str]) -> Figure:
+    everything = table[(table.scope == "all") & table.metric.isin(metrics)]
+    changed = everything[everything.significant == True].copy()  # noqa: E712
+    first = everything.scenario.iloc[0]
+    base = everything[everything.scenario == first].set_index("metric")["mean"]
+    changed["relative"] = changed["diff"] / changed["metric"].map(base).abs()
+    changed = changed[np.isfinite(changed["relative"])]
+    top = changed.reindex(changed["relative"].abs().sort_values(ascending=False).index)[:4]
+    parts = [f"{r.metric} {r.relative:+.0%}" for r in top.itertuples()]
+    caption = (
+        "Largest changes whose 95 % interval excludes 0: " + ", ".join(parts) + "."
+        if parts
+        else "No change's 95 % interval excludes 0."
+    )
+    return Figure("comparison", caption, plots.comparison(table, metrics))
+
+
+def sweep_figures(table: pd.DataFrame, grid: list[str], targets: dict[str, float]) -> list[Figure]:
+    figures = []
+    metrics = list(targets) or ["wait_min_p90", "travel_min"]
+    for metric in metrics:
+        rows = table[(table.metric == metric) & (table.scope == "all")]
+        if rows.empty:
+            continue
+        target = targets.get(metric)
+        best = rows.loc[rows["mean"].idxmin()]
+        where = ", ".join(f"{g} = {best[g]}" for g in grid)
+        caption = f"{metric} is lowest, {fmt(best['mean'], metric)}, at {where}."
+        if target is not None:
+            ok = rows[rows["ci_high"] <= target]
+            caption += (
+                f" {len(ok)} of {len(rows)} points keep its 95 % interval under "
+                f"{fmt(target, metric)}."
+            )
+        figures.append(
+            Figure(
+                f"sweep-{metric}", caption, plots.sweep_lines(table, grid, metric, target=target)
+            )
+        )
+    return figures
+
+
+# --- tables -------------------------------------------------------------------------------------
+
+
+def _key_table(results: Results) -> pd.DataFrame:
+    metrics = KEY_METRICS + (ENFORCEMENT_METRICS if results.scenario.enforcement else [])
+    s = results.summary[results.summary.scope == "all"].set_index("metric")
+    rows = []
+    for m in metrics:
+        if m in s.index:
+            r = s.loc[m]
+            ci = "–" if r.ci_low != r.ci_low else f"{fmt(r.ci_low, m)} – {fmt(r.ci_high, m)}"
+            rows.append(
+                {"metric": m, "mean": fmt(r["mean"], m), "95% CI": ci, "meaning": METRICS[m]}
+            )
+    return pd.DataFrame(rows)
+
+
+def _comparison_table(table: pd.DataFrame, metrics: list[str]) -> pd.DataFrame:
+    everything = table[(table.scope == "all") & table.metric.isin(metrics)]
+    names = list(dict.fromkeys(everything.scenario))
+    rows = []
+    for m in metrics:
+        part = everything[everything.metric == m].set_index("scenario")
+        if part.empty:
+            continue
+        row = {"metric": m}
+        for i, name in enumerate(names):
+            r = part.loc[name]
+            row[name] = fmt(r["mean"], m)
+            if i:
+                mark = " *" if r["significant"] else ""
+                row[f"Δ {name} [95% CI]"] = (
+                    f"{fmt_change(r['diff'], m)} [{fmt_change(r['diff_ci_low'], m)}, "
+                    f"{fmt_change(r['diff_ci_high'], m)}]{mark}"
+                )
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+
+CSS = """body{font-family:"Noto Sans CJK SC","Noto Sans",sans-serif;max-width:1100px;
+margin:2em auto;padding:0 1em;color:#222}table{border-collapse:collapse;margin:1em 0;font-size:14px}
+td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}td:first-child,th:first-child
+{text-align:left}figure{margin:2em 0}img{max-width:100%;border:1px solid #eee}
+figcaption{font-size:15px;margin-top:.4em}.note{color:#666;font-size:13px}"""
+
+
+def _html_table(table: pd.DataFrame) -> str:
+    return table.to_html(index=False, escape=True, border=0)
+
+
+def _md_table(table: pd.DataFrame) -> str:
+    lines = ["| " + " | ".join(table.columns) + " |", "|" + "---|" * len(table.columns)]
+    lines += ["| " + " | ".join(str(v) for v in row) + " |" for row in table.itertuples(False)]
+    return "\n".join(lines)
+
+
+def _write(
+    folder: Path,
+    title: str,
+    intro: list[str],
+    tables: list[tuple[str, pd.DataFrame]],
+    figures: list[Figure],
+) -> Path:
+    images = folder / "figures"
+    for f in figures:
+        plots.save(f.figure, images, f.name)
+    body = [f"<h1>{html.escape(title)}</h1>"] + [f"<p>{html.escape(p)}</p>" for p in intro]
+    md = [f"# {title}", ""] + [p + "\n" for p in intro]
+    for heading, table in tables:
+        body += [f"<h2>{html.escape(heading)}</h2>", _html_table(table)]
+        md += [f"## {heading}", "", _md_table(table), ""]
+    body.append("<h2>Figures</h2>")
+    md += ["## Figures", ""]
+    for f in figures:
+        data = base64.b64encode((images / f"{f.name}.png").read_bytes()).decode()
+        body.append(
+            f'<figure id="{f.name}"><img alt="{html.escape(f.name)}" '
+            f'src="data:image/png;base64,{data}"><figcaption>{html.escape(f.caption)}'
+            "</figcaption></figure>"
+        )
+        md += [f"![{f.name}](figures/{f.name}.png)", "", f.caption, ""]
+    page = (
+        f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>"
+        f"{html.escape(title)}</title><style>{CSS}</style></head><body>"
+        + "\n".join(body)
+        + "</body></html>"
+    )
+    (folder / "report.html").write_text(page, encoding="utf-8")
+    (folder / "report.md").write_text("\n".join(md), encoding="utf-8")
+    return folder / "report.html"
+
+
+def _describe(results: Results) -> list[str]:
+    s = results.scenario
+    reps = results.replications["replication"].nunique()
+    return [
+        s.description or s.name,
+        f"{s.horizon.days} working days, {reps} replications, seed {results.seed}. "
+        "Means over replications with 95 % confidence intervals.",
+    ]
+
+
+def write_report(folder: str | Path, targets: dict[str, float] | None = None) -> Path:
+    """Draw the figures of a results folder into ``figures/`` and write ``report.html``
+    and ``report.md``; return the HTML path."""
+    folder = Path(folder)
+    if (folder / "compare.csv").exists():
+        manifest = json.loads((folder / "manifest.json").read_text())
+        runs = [load_results(folder / name) for name in manifest["folders"]]
+        results = {r.scenario.name: r for r in runs}
+        table = pd.read_csv(folder / "compare.csv")
+        metrics = KEY_METRICS + (ENFORCEMENT_METRICS if runs[0].scenario.enforcement else [])
+        figures = [comparison_figure(table, metrics), *scenario_figures(results)]
+        intro = [
+            f"Comparison of {', '.join(results)} with the same citizens (common random "
+            f"numbers): paired differences to {runs[0].scenario.name}.",
+            *_describe(runs[0])[1:],
+        ]
+        tables = [
+            (
+                "Key metrics (all scopes in compare.csv; * = the interval excludes 0)",
+                _comparison_table(table, metrics),
+            )
+        ]
+        return _write(folder, "Comparison: " + " vs ".join(results), intro, tables, figures)
+    if (folder / "sweep.csv").exists():
+        table = pd.read_csv(folder / "sweep.csv")
+        grid = [c for c in table.columns[1 : list(table.columns).index("metric")]]
+        figures = sweep_figures(table, grid, targets or {})
+        wide = table[
+            (table.scope == "all")
+            & table.metric.isin(
+                ["wait_min_mean", "wait_min_p90", "travel_min", "window_utilisation"]
+            )
+        ]
+        wide = wide.pivot_table(index=["point", *grid], columns="metric", values="mean")
+        wide = wide.reset_index().drop(columns="point")
+        for column in wide.columns[len(grid) :]:
+            wide[column] = [fmt(v, column) for v in wide[column]]
+        return _write(
+            folder,
+            f"Sweep over {', '.join(grid)}",
+            [
+                "Each point is a variant of the scenario; see sweep.csv for every metric "
+                "and scope with its 95 % interval."
+            ],
+            [("Points (means, scope all)", wide)],
+            figures,
+        )
+    results = load_results(folder)
+    figures = scenario_figures({results.scenario.name: results})
+    return _write(
+        folder,
+        results.scenario.name,
+        _describe(results),
+        [("Key metrics", _key_table(results))],
+        figures,
+    )
