@@ -188,7 +188,8 @@ def comparison_figure(table: pd.DataFrame, metrics: list[str]) -> Figure:
     changed = everything[everything.significant == True].copy()  # noqa: E712
     first = everything.scenario.iloc[0]
     base = everything[everything.scenario == first].set_index("metric")["mean"]
-    changed["relative"] = changed["diff"] / changed["metric"].map(base).abs()
+    reference = base.reindex(changed["metric"]).to_numpy(dtype=float)
+    changed["relative"] = changed["diff"].to_numpy(dtype=float) / np.abs(reference)
     changed = changed[np.isfinite(changed["relative"])]
     top = changed.reindex(changed["relative"].abs().sort_values(ascending=False).index)[:4]
     parts = [f"{r.metric} {r.relative:+.0%}" for r in top.itertuples()]

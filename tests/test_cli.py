@@ -40,10 +40,13 @@ def test_run_writes_the_results_folder(tmp_path: Path, county_file: Path) -> Non
     names = sorted(p.name for p in out.iterdir())
     assert names == [
         "distributions.csv",
+        "figures",
         "manifest.json",
         "matters.parquet",
         "profiles.csv",
         "replications.csv",
+        "report.html",
+        "report.md",
         "scenario.resolved.yaml",
         "summary.csv",
     ]

@@ -204,6 +204,9 @@ def test_cli_compare_and_sweep(tmp_path: Path, county_file: Path) -> None:
         "manifest.json",
         "small-county",
         "more-windows",
+        "figures",
+        "report.html",
+        "report.md",
     }
     assert (tmp_path / "cmp" / "more-windows" / "summary.csv").exists()
     result = runner.invoke(
