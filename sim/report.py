@@ -127,24 +127,23 @@ def scenario_figures(results: dict[str, Results]) -> list[Figure]:
         halls = [h.name for h in r.scenario.halls]
         p90 = {h: _mean(r, "wait_min_p90", f"hall:{h}") for h in halls}
         worst = max(p90, key=lambda h: -1 if p90[h] != p90[h] else p90[h])
-        figures.append(
-            Figure(
-                f"waiting{suffix}",
+        if p90[worst] > 0:
+            text = (
                 f"{name}: the longest 90th-percentile wait is at {worst}, "
-                f"{fmt(p90[worst], 'wait_min_p90')} min.",
-                plots.waiting(r),
+                f"{fmt(p90[worst], 'wait_min_p90')} min."
             )
-        )
+        else:
+            text = f"{name}: at every hall at least 90 % of visits are served without waiting."
+        figures.append(Figure(f"waiting{suffix}", text, plots.waiting(r)))
         queue = r.profiles.groupby(["hall", "clock_min"])["queue_mean"].mean()
         (hall, at), peak = queue.idxmax(), queue.max()
-        figures.append(
-            Figure(
-                f"queue{suffix}",
-                f"{name}: the longest mean queue is at {hall}, {fmt(peak)} citizens waiting "
-                f"around {plots._clock(at)}.",
-                plots.queue_by_hour(r),
-            )
+        lunch = not any(a <= at < b for a, b in r.scenario.calendar.intervals_min)
+        text = (
+            f"{name}: the longest mean queue is at {hall}, {fmt(peak)} citizens waiting "
+            f"around {plots._clock(at)}"
         )
+        text += " — through the lunch break, when no window serves." if lunch else "."
+        figures.append(Figure(f"queue{suffix}", text, plots.queue_by_hour(r)))
         busy = r.profiles.groupby(["hall", "clock_min"])["busy_share"].mean()
         (hall, at), top = busy.idxmax(), busy.max()
         figures.append(
@@ -189,7 +188,8 @@ def comparison_figure(table: pd.DataFrame, metrics: list[str]) -> Figure:
     first = everything.scenario.iloc[0]
     base = everything[everything.scenario == first].set_index("metric")["mean"]
     reference = base.reindex(changed["metric"]).to_numpy(dtype=float)
-    changed["relative"] = changed["diff"].to_numpy(dtype=float) / np.abs(reference)
+    with np.errstate(divide="ignore", invalid="ignore"):  # a zero baseline has no % change
+        changed["relative"] = changed["diff"].to_numpy(dtype=float) / np.abs(reference)
     changed = changed[np.isfinite(changed["relative"])]
     top = changed.reindex(changed["relative"].abs().sort_values(ascending=False).index)[:4]
     parts = [f"{r.metric} {r.relative:+.0%}" for r in top.itertuples()]
