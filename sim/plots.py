@@ -402,6 +402,18 @@ def queue_by_hour(result: Results, top: int = 5) -> Figure:
         x = h.index.to_numpy() + 15
         ax.plot(x, h["queue_mean"], color=COLOURS[i], lw=2, label=hall)
         ax.fill_between(x, h["queue_p10"], h["queue_p90"], color=COLOURS[i], alpha=0.15, lw=0)
+    intervals = result.scenario.calendar.intervals_min
+    for (_, end), (start, _) in zip(intervals[:-1], intervals[1:], strict=True):
+        ax.axvspan(end, start, color="#eeeeee", zorder=0)  # the break: no window serves
+        ax.annotate(
+            "break: no window serves",
+            ((end + start) / 2, 0.98),
+            xycoords=("data", "axes fraction"),
+            ha="center",
+            va="top",
+            fontsize=8,
+            color="#555555",
+        )
     ticks = np.unique(mean.index.get_level_values("clock_min"))[::2]
     ax.set_xticks(ticks, [_clock(t) for t in ticks])
     ax.set_xlabel("time of day")
