@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench validate lint clean
+.PHONY: demo test bench validate notebooks lint clean
 
 # Debian's Chromium (report test) and CJK fonts (Chinese names in figures), where we may.
 SYSTEM := $(VENV)/.system
@@ -32,6 +32,11 @@ demo: $(STAMP) $(SYSTEM)
 test: $(STAMP) $(SYSTEM)
 	$(BIN)/countysim validate --quick --out results/validation-quick
 	$(BIN)/python -m pytest -q
+
+notebooks: $(STAMP) $(SYSTEM)
+	$(BIN)/jupyter nbconvert --to html --execute notebooks/*.ipynb --output-dir results/notebooks \
+		--ExecutePreprocessor.timeout=3600
+	@echo "HTML copies are in results/notebooks"
 
 validate: $(STAMP)
 	$(BIN)/countysim validate --out results/validation

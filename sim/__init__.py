@@ -14,10 +14,12 @@ from sim.experiment import Comparison, Precision, Results, Sweep, compare, run, 
 from sim.loader import ScenarioError, dump_scenario, load_scenario
 from sim.model import simulate
 from sim.scenario import Scenario
-from sim.stats import METRICS, replication_metrics, summarise
+from sim.stats import ENFORCEMENT_METRICS, KEY_METRICS, METRICS, replication_metrics, summarise
 from sim.store import load_results
 
 __all__ = [
+    "ENFORCEMENT_METRICS",
+    "KEY_METRICS",
     "METRICS",
     "Comparison",
     "Precision",
