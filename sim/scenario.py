@@ -94,6 +94,12 @@ def deep_merge(base: Any, over: Any) -> Any:
     return over
 
 
+def _repeated(path: str, names: list[str], what: str) -> Iterator[tuple[str, str]]:
+    """A problem for each name used twice in a list (``path`` formats the index)."""
+    for dup in sorted({n for n in names if names.count(n) > 1}):
+        yield path.format(names.index(dup)), f"{what} {dup!r} is used twice"
+
+
 class ReferenceProblems(ValueError):
     """Cross-reference problems, each with the field path it concerns."""
 
@@ -478,11 +484,8 @@ class Scenario(_Model):
         towns = [t.name for t in self.geography.towns]
         departments = sorted({s.department for s in self.services})
         ids = [s.id for s in self.services]
-        for dup in sorted({i for i in ids if ids.count(i) > 1}):
-            yield f"services[{ids.index(dup)}].id", f"item id {dup!r} is used twice"
-        names = [h.name for h in self.halls]
-        for dup in sorted({n for n in names if names.count(n) > 1}):
-            yield f"halls[{names.index(dup)}].name", f"hall name {dup!r} is used twice"
+        yield from _repeated("services[{}].id", ids, "item id")
+        yield from _repeated("halls[{}].name", [h.name for h in self.halls], "hall name")
         for h, hall in enumerate(self.halls):
             if hall.at != "seat" and hall.at not in towns:
                 yield f"halls[{h}].at", f"unknown town {hall.at!r}{closest(hall.at, towns)}"
@@ -547,11 +550,8 @@ class Scenario(_Model):
         towns = [t.name for t in self.geography.towns]
         depts = [d.name for d in e.departments]
         classes = [r.name for r in e.risk_classes]
-        for dup in sorted({d for d in depts if depts.count(d) > 1}):
-            yield f"enforcement.departments[{depts.index(dup)}].name", f"{dup!r} is used twice"
-        names = [t.name for t in e.teams]
-        for dup in sorted({n for n in names if names.count(n) > 1}):
-            yield f"enforcement.teams[{names.index(dup)}].name", f"team {dup!r} is used twice"
+        yield from _repeated("enforcement.departments[{}].name", depts, "department")
+        yield from _repeated("enforcement.teams[{}].name", [t.name for t in e.teams], "team")
         for i, dept in enumerate(e.departments):
             for cls in dept.risk_multiplier:
                 if cls not in classes:
