@@ -44,7 +44,6 @@ __all__ = [
 
 COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf"]
 CJK = re.compile(r"[\u3000-\u9fff\uf900-\ufaff]")
-UNITS = {"min": "minutes", "km": "km", "yuan": "yuan", "hours": "hours"}
 
 
 class CJKFontWarning(UserWarning):

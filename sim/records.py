@@ -89,9 +89,6 @@ class VisitLog:
         self.add = self.rows.extend
         """``add((team, crew, kind, target, town, checks, depart, arrive, leave, km))``"""
 
-    def __len__(self) -> int:
-        return len(self.rows) // len(self.COLUMNS)
-
     def to_arrays(self) -> dict[str, np.ndarray]:
         table = np.frombuffer(self.rows, dtype=float).reshape(-1, len(self.COLUMNS))
         return {
