@@ -267,8 +267,9 @@ def compare_command(
     figures: FiguresOpt = True,
     quiet: QuietOpt = False,
 ) -> None:
-    """Run scenarios with the same citizens and compare them: paired differences to the
-    first with 95% confidence intervals; writes results/compare-<stamp>/."""
+    """Compare scenarios with the same citizens: differences to the first, with 95% CIs.
+
+    Writes results/compare-<stamp>/ (compare.csv, one run folder per scenario, report)."""
     if len(scenarios) < 2:
         raise BadInput("compare needs at least two scenario files")
     loaded = [_load(path, set_, None, days) for path in scenarios]
@@ -315,8 +316,9 @@ def sweep_command(
     figures: FiguresOpt = True,
     quiet: QuietOpt = False,
 ) -> None:
-    """Run a scenario at every combination of grid values; writes sweep.csv. An
-    interrupted sweep resumes: finished points are read back, not re-run."""
+    """Run a scenario at every combination of grid values; resumes when interrupted.
+
+    Writes sweep.csv; finished points are read back, not re-run (--force re-runs)."""
     loaded = _load(scenario, set_, seed, days)
     where = _where(executor, workers, scheduler)
     try:
@@ -464,9 +466,9 @@ def validate_command(
         "results/validation"
     ),
 ) -> None:
-    """Check the engine against queueing theory and the Ciw simulator, and the examples
-    against published figures; writes validation.md and validation.csv. Exits 1 if a
-    theory or peer check fails."""
+    """Check the engine against queueing theory, Ciw and the published figures.
+
+    Writes validation.md and validation.csv; exits 1 if a theory or peer check fails."""
     from sim.validation import validate
 
     table = validate(quick=quick, progress=lambda label: err.print(f"validating: {label}"))
