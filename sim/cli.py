@@ -21,7 +21,8 @@ from rich.table import Table
 
 from sim.experiment import Comparison, Precision, Results, Sweep, compare, parse_grid, run, sweep
 from sim.loader import ScenarioError, dump_scenario, load_scenario
-from sim.report import fmt, fmt_change
+from sim.plots import fmt
+from sim.report import fmt_change
 from sim.scenario import closest
 from sim.stats import ENFORCEMENT_METRICS, KEY_METRICS, METRICS
 from sim.store import slug, write_validation

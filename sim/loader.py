@@ -112,8 +112,9 @@ def _dotted(loc: Iterable[str | int]) -> str:
 
 
 def _resolve_file(path: Path, stack: tuple[Path, ...]) -> tuple[dict, dict[Loc, Where]]:
-    path = path.resolve() if path.exists() else path
-    if path in stack:
+    """``path`` as the user wrote it (messages name it so); ``stack`` holds the resolved
+    paths of the files that extend it (to refuse cycles)."""
+    if path.resolve() in {p.resolve() for p in stack}:
         chain = " -> ".join(p.name for p in (*stack, path))
         raise ScenarioError([f"{stack[-1]}: extends: cycle {chain}"])
     data, lines = _read_yaml(path)

@@ -31,6 +31,7 @@ from sim.stats import METRICS
 __all__ = [
     "CJKFontWarning",
     "comparison",
+    "fmt",
     "county_map",
     "enforcement",
     "queue_by_hour",
@@ -116,6 +117,22 @@ def _warn_once() -> None:
         CJKFontWarning,
         stacklevel=3,
     )
+
+
+PERCENT = ("share_", "window_utilisation", "team_utilisation", "check_coverage")
+
+
+def fmt(value: float, metric: str = "") -> str:
+    """How numbers appear in captions and tables (percentages for shares)."""
+    if value is None or value != value:
+        return "–"
+    if metric.startswith(PERCENT):
+        return f"{value:.1%}"
+    if value == round(value) or abs(value) >= 1000:
+        return f"{value:,.0f}"
+    if abs(value) >= 100:
+        return f"{value:.0f}"
+    return f"{value:.1f}" if abs(value) >= 10 else f"{value:.3g}"
 
 
 def _clock(minutes: float) -> str:
@@ -557,7 +574,7 @@ def comparison(table: pd.DataFrame, metrics: Sequence[str]) -> Figure:
     for i, (metric, k, d, lo, hi, before, after) in enumerate(rows):
         ax.errorbar(d, i, xerr=[[d - lo], [hi - d]], fmt="o", color=COLOURS[k + 1], capsize=3)
         ax.annotate(
-            f"{_value(before, metric)} → {_value(after, metric)}",
+            f"{fmt(before, metric)} → {fmt(after, metric)}",
             (1.01, i),
             xycoords=("axes fraction", "data"),
             va="center",
@@ -585,12 +602,6 @@ def comparison(table: pd.DataFrame, metrics: Sequence[str]) -> Figure:
             loc="lower right",
         )
     return fig
-
-
-def _value(value: float, metric: str) -> str:
-    if metric.startswith("share_") or metric.endswith("utilisation") or metric == "check_coverage":
-        return f"{value:.0%}"
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
 
 
 def sweep_lines(
@@ -633,6 +644,8 @@ def sweep_lines(
     ax.set_xlabel(x_axis)
     ax.set_ylabel(f"{metric} ({METRICS.get(metric, '')})"[:90])
     ax.set_title(f"{metric} across the sweep ({scope}), 95 % interval")
-    ax.set_ylim(bottom=0)
+    ax.set_ylim(0, max(ax.get_ylim()[1], 1.0))  # a flat zero still gets a readable axis
+    if np.allclose(rows[x_axis], np.round(rows[x_axis])):
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     _legend_outside(ax)
     return fig

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,25 +20,12 @@ import pandas as pd
 
 from sim import plots
 from sim.experiment import Results
+from sim.geography import CountyMap
+from sim.plots import fmt
 from sim.stats import ENFORCEMENT_METRICS, KEY_METRICS, METRICS
 from sim.store import load_results, slug
 
 __all__ = ["fmt", "fmt_change", "write_report"]
-
-PERCENT = ("share_", "window_utilisation", "team_utilisation", "check_coverage")
-
-
-def fmt(value: float, metric: str = "") -> str:
-    """How numbers appear in captions and tables (percentages for shares)."""
-    if value is None or value != value:
-        return "–"
-    if metric.startswith(PERCENT):
-        return f"{value:.1%}"
-    if value == round(value) or abs(value) >= 1000:
-        return f"{value:,.0f}"
-    if abs(value) >= 100:
-        return f"{value:.0f}"
-    return f"{value:.1f}" if abs(value) >= 10 else f"{value:.3g}"
 
 
 def fmt_change(value: float, metric: str = "") -> str:
@@ -82,8 +70,6 @@ def scenario_figures(results: dict[str, Results]) -> list[Figure]:
     if approvals:
         served = {}
         for name, r in results.items():
-            from sim.geography import CountyMap
-
             county = CountyMap(r.scenario)
             i = r.scenario.services.index(approvals[0])
             seat_halls = {h for h, hall in enumerate(r.scenario.halls) if hall.at == "seat"}
@@ -201,28 +187,50 @@ def comparison_figure(table: pd.DataFrame, metrics: list[str]) -> Figure:
     return Figure("comparison", caption, plots.comparison(table, metrics))
 
 
+HALL_METRICS = (
+    "wait_min",
+    "window_utilisation",
+    "throughput_per_day",
+    "queue_len_mean",
+    "sent_home",
+    "service_min",
+    "visits",
+)
+
+
+def _sweep_scope(table: pd.DataFrame, grid: list[str], metric: str) -> str:
+    """Where a metric of the sweep is read: the swept hall's own scope when the first axis
+    is a hall's field (halls[i]...) and the metric is a hall's, else the whole county."""
+    match = re.match(r"halls\[(\d+)\]", grid[0])
+    halls = [s for s in dict.fromkeys(table.scope) if s.startswith("hall:")]
+    if match and metric.startswith(HALL_METRICS) and int(match[1]) < len(halls):
+        return halls[int(match[1])]
+    return "all"
+
+
 def sweep_figures(table: pd.DataFrame, grid: list[str], targets: dict[str, float]) -> list[Figure]:
     figures = []
-    metrics = list(targets) or ["wait_min_p90", "travel_min"]
-    for metric in metrics:
-        rows = table[(table.metric == metric) & (table.scope == "all")]
+    for metric in list(targets) or ["wait_min_p90", "travel_min"]:
+        scope = _sweep_scope(table, grid, metric)
+        rows = table[(table.metric == metric) & (table.scope == scope)]
         if rows.empty:
             continue
         target = targets.get(metric)
         best = rows.loc[rows["mean"].idxmin()]
         where = ", ".join(f"{g} = {best[g]}" for g in grid)
-        caption = f"{metric} is lowest, {fmt(best['mean'], metric)}, at {where}."
+        place = "" if scope == "all" else f" at {scope[5:]}"
+        if fmt(rows["mean"].min(), metric) == fmt(rows["mean"].max(), metric):
+            caption = f"{metric}{place} is {fmt(best['mean'], metric)} at every point."
+        else:
+            caption = f"{metric}{place} is lowest, {fmt(best['mean'], metric)}, with {where}."
         if target is not None:
             ok = rows[rows["ci_high"] <= target]
             caption += (
                 f" {len(ok)} of {len(rows)} points keep its 95 % interval under "
                 f"{fmt(target, metric)}."
             )
-        figures.append(
-            Figure(
-                f"sweep-{metric}", caption, plots.sweep_lines(table, grid, metric, target=target)
-            )
-        )
+        figure = plots.sweep_lines(table, grid, metric, scope=scope, target=target)
+        figures.append(Figure(f"sweep-{metric}", caption, figure))
     return figures
 
 
