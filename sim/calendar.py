@@ -49,6 +49,10 @@ class Clock:
         self.horizon_min = float(starts[-1] + DAY_MIN)
         self.open_min_per_day = float(sum(b - a for a, b in self.intervals))
         self.periods = self._periods()
+        starts = np.array([p.start for p in self.periods])
+        lengths = np.array([p.end - p.start for p in self.periods])
+        self._period_start, self._period_length = starts, lengths
+        self._open_before = np.concatenate(([0.0], np.cumsum(lengths)))
 
     def _periods(self) -> list[Period]:
         spans = [(s + a, s + b) for s in self.day_start for a, b in self.intervals]
@@ -74,14 +78,10 @@ class Clock:
         """Index of the working day in which each time falls (last one started)."""
         return np.searchsorted(self.day_start, t, side="right") - 1
 
-    def next_morning(self, day: int) -> float | None:
-        """Opening time of working day ``day + 1`` (None beyond the horizon)."""
-        if day + 1 >= self.days:
-            return None
-        return float(self.day_start[day + 1] + self.intervals[0][0])
-
-    def days_later(self, t: float, day: int, days: int) -> float | None:
-        """The same clock time ``days`` working days after ``t`` (on day ``day``), or None."""
-        if day + days >= self.days:
-            return None
-        return float(t - self.day_start[day] + self.day_start[day + days])
+    def open_until(self, t: np.ndarray) -> np.ndarray:
+        """Minutes open from the start of the run up to each time in ``t``: the open minutes
+        within [a, b) are ``open_until(b) - open_until(a)``."""
+        t = np.asarray(t, dtype=float)
+        k = np.searchsorted(self._period_start, t, side="right") - 1
+        inside = np.clip(t - self._period_start[k], 0, self._period_length[k])
+        return np.where(k >= 0, self._open_before[k] + inside, 0.0)

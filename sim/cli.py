@@ -39,7 +39,8 @@ err = Console(stderr=True, width=None if sys.stderr.isatty() else 140)
 HALL_COLUMNS = [
     ("windows", "window_staff"), ("services/day", "throughput_per_day"),
     ("wait mean min", "wait_min_mean"), ("wait p90 min", "wait_min_p90"),
-    ("utilisation", "window_utilisation"), ("sent home", "sent_home"),
+    ("utilisation", "window_utilisation"), ("overtime min/day", "overtime_min_per_day"),
+    ("sent home", "sent_home"),
 ]  # fmt: skip
 TEAM_COLUMNS = [
     ("staff", "enforcement_staff"), ("visits", "inspection_visits"),

@@ -7,7 +7,8 @@ and placed within the day by the hour profile (relative weights over opening
 hours). The time of a request is the time the citizen reaches the hall.
 
 All of a citizen's randomness (channel draw, home distance, mode draw, access
-waits, missing documents, service times, return delays) is drawn here from
+waits, missing documents, service times, return delays and the time of day of a
+return visit) is drawn here from
 streams keyed by item and town, before any policy applies: two scenarios with the
 same seed see the same citizens.
 """
@@ -23,9 +24,20 @@ from sim.geography import CountyMap
 from sim.rng import Streams
 from sim.scenario import Demand, Scenario, clock_to_min
 
-__all__ = ["HALL", "ONLINE", "STATION", "DayProfile", "Matters", "generate_matters"]
+__all__ = [
+    "HALL",
+    "ONLINE",
+    "RETURN_TURN",
+    "STATION",
+    "DayProfile",
+    "Matters",
+    "generate_matters",
+]
 
 ONLINE, STATION, HALL = 0, 1, 2
+RETURN_TURN = (5**0.5 - 1) / 2
+"""Golden-ratio turn of a citizen's return draw for each further return after being sent
+home: the k-th return time is as random as the first, from the same stream (no new draws)."""
 
 
 class DayProfile:
@@ -51,7 +63,12 @@ class DayProfile:
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         """Minutes after midnight of ``size`` arrivals."""
-        u = rng.random(size)
+        return self.at(rng.random(size))
+
+    def at(self, u: np.ndarray | float) -> np.ndarray:
+        """Minutes after midnight at which the profile's distribution reaches ``u`` ∈ [0, 1):
+        uniform ``u`` gives arrival times distributed as the profile (inverse transform)."""
+        u = np.asarray(u, dtype=float)
         seg = np.minimum(np.searchsorted(self.cum, u, side="right"), len(self.cum) - 1)
         lo = np.concatenate(([0.0], self.cum))[seg]
         frac = (u - lo) / (self.cum[seg] - lo)
@@ -87,6 +104,10 @@ class Matters:
     service_min: np.ndarray
     """Base service minutes [matter, visit]: first visit, visit after missing documents."""
     return_days: np.ndarray
+    return_u: np.ndarray
+    """Uniform draws [matter, 0/1] placing a return visit within its day by the hour profile:
+    0 after missing documents, 1 after being sent home (turned by ``RETURN_TURN`` for each
+    further time the same citizen is sent home)."""
     station_days: np.ndarray
 
     def __len__(self) -> int:
@@ -145,6 +166,7 @@ def generate_matters(
                         1,
                         np.rint(scenario.demand.return_days.sample(streams.get("return", *key), n)),
                     ).astype(np.int32),
+                    "return_u": streams.get("return_clock", *key).random((n, 2), np.float32),
                     "station_days": np.rint(
                         scenario.demand.station_days.sample(streams.get("station", *key), n)
                     ).astype(np.int32),

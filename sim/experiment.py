@@ -30,6 +30,7 @@ from sim.scenario import Scenario
 from sim.stats import (
     METRICS,
     matters_frame,
+    no_data,
     replication_distributions,
     replication_metrics,
     replication_profiles,
@@ -198,16 +199,18 @@ def _results(scenario: Scenario, seed: int, outcomes: list[Outcome], wall_s: flo
     table = pd.concat([o.metrics for o in outcomes], ignore_index=True)
     logs = [o.matters for o in outcomes if o.matters is not None]
     visits = [o.visits for o in outcomes if o.visits is not None]
+    summary = summarise(table)
     return Results(
         scenario=scenario,
         seed=seed,
         replications=table,
-        summary=summarise(table),
+        summary=summary,
         distributions=pd.concat([o.distributions for o in outcomes], ignore_index=True),
         profiles=pd.concat([o.profiles for o in outcomes], ignore_index=True),
         matters=pd.concat(logs, ignore_index=True) if logs else None,
         visits=pd.concat(visits, ignore_index=True) if visits else None,
         wall_s=wall_s,
+        info={"no_data": no_data(summary)} if summary["mean"].isna().any() else {},
     )
 
 

@@ -8,9 +8,9 @@ comprehensive windows for what only they can serve.
 
 Opening hours: when a period ends, service in progress finishes and nothing new
 starts. At lunch the tickets keep waiting; at the end of the day they go home and
-come back at the next working day's opening (another trip). A served citizen whose
-documents turn out to be missing comes back ``return_days`` working days later at
-the same clock time.
+come back the next working day (another trip). A served citizen whose documents
+turn out to be missing comes back ``return_days`` working days later. When, within
+the day, is the caller's ``on_return`` (the model draws it like a first visit's).
 
 Service completions are timeout callbacks rather than a process per citizen: the
 same events SimPy would schedule, without a generator per ticket.

@@ -12,7 +12,7 @@ import numpy as np
 import simpy
 
 from sim.calendar import Clock
-from sim.demand import HALL, ONLINE, STATION, Matters, generate_matters
+from sim.demand import HALL, ONLINE, RETURN_TURN, STATION, DayProfile, Matters, generate_matters
 from sim.enforcement import Enforcement, enforcement_plan
 from sim.geography import CountyMap
 from sim.halls import Hall, hall_arrivals, opening_hours
@@ -40,18 +40,25 @@ def simulate(scenario: Scenario, replication: int = 0, seed: int | None = None) 
     env = simpy.Environment()
     log = TicketLog()
     day_start = clock.day_start.tolist()
-    return_days = matters.return_days
+    profile = DayProfile(clock.intervals, scenario.demand.hour_profile)
+    return_days, return_u = matters.return_days, matters.return_u
+    times_sent_home: dict[int, int] = {}
     halls: list[Hall] = []
 
     def on_return(matter: int, h: int, sent_home: bool) -> None:
+        """A citizen leaves without the matter done: back on a later working day, at a time of
+        day drawn like a first visit's (the hour profile over the opening hours)."""
         now = env.now
         day = bisect.bisect_right(day_start, now) - 1
-        t = (
-            clock.next_morning(day)
-            if sent_home
-            else clock.days_later(now, day, int(return_days[matter]))
-        )
-        if t is not None:  # else the matter is still open at the horizon
+        if sent_home:
+            k = times_sent_home[matter] = times_sent_home.get(matter, 0) + 1
+            day += 1
+            u = (float(return_u[matter, 1]) + (k - 1) * RETURN_TURN) % 1.0
+        else:
+            day += int(return_days[matter])
+            u = float(return_u[matter, 0])
+        if day < clock.days:  # else the matter is still open at the horizon
+            t = day_start[day] + float(profile.at(u))
             env.timeout(t - now).callbacks.append(lambda _: halls[h].arrive(matter))
 
     dept = item_dept[matters.item]
@@ -87,7 +94,7 @@ def simulate(scenario: Scenario, replication: int = 0, seed: int | None = None) 
         "queue_area": np.array([hall.queue_area for hall in halls]),
     }
     del halls[:], dept  # release what only the event loop needed
-    matters.service_min = matters.doc_u = matters.return_days = np.empty(0)
+    matters.service_min = matters.doc_u = matters.return_days = matters.return_u = np.empty(0)
 
     tickets = log.to_arrays()
     return Records(

@@ -63,7 +63,7 @@ def _change(name: str, before: float, after: float, metric: str, unit: str = "")
 def scenario_figures(results: dict[str, Results]) -> list[Figure]:
     """Figures of one scenario, or several side by side (the first is the reference)."""
     names = list(results)
-    first, last = results[names[0]], results[names[-1]]
+    first = results[names[0]]
     figures = []
     approvals = [s for s in first.scenario.services if s.kind == "approval"]
     branch_note = ""
@@ -86,6 +86,8 @@ def scenario_figures(results: dict[str, Results]) -> list[Figure]:
             plots.county_map({n: r.scenario for n, r in results.items()}),
         )
     )
+    if not any(_mean(r, "visits") > 0 for r in results.values()):
+        return figures + _enforcement_figures(results)  # nobody came to a hall: no data
     travel = [_mean(r, "travel_min") for r in results.values()]
     if len(results) > 1:
         text = (
@@ -109,6 +111,8 @@ def scenario_figures(results: dict[str, Results]) -> list[Figure]:
         )
     )
     for name, r in results.items():
+        if not _mean(r, "visits") > 0:
+            continue
         suffix = "" if len(results) == 1 else f"-{slug(name)}"
         halls = [h.name for h in r.scenario.halls]
         p90 = {h: _mean(r, "wait_min_p90", f"hall:{h}") for h in halls}
@@ -140,6 +144,13 @@ def scenario_figures(results: dict[str, Results]) -> list[Figure]:
                 plots.utilisation_heatmap(r),
             )
         )
+    return figures + _enforcement_figures(results)
+
+
+def _enforcement_figures(results: dict[str, Results]) -> list[Figure]:
+    names = list(results)
+    first, last = results[names[0]], results[names[-1]]
+    figures = []
     if first.scenario.enforcement is not None and last.scenario.enforcement is not None:
         text = (
             _change(

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as st
 
+from sim.calendar import Clock
 from sim.demand import HALL, ONLINE, STATION
 from sim.model import COMPLETED, IN_SYSTEM
 from sim.records import DONE, INCOMPLETE, SENT_HOME, Records
@@ -24,7 +25,10 @@ __all__ = [
     "ENFORCEMENT_METRICS",
     "KEY_METRICS",
     "METRICS",
+    "NO_DATA",
+    "SCOPES",
     "matters_frame",
+    "no_data",
     "replication_distributions",
     "replication_metrics",
     "replication_profiles",
@@ -54,7 +58,10 @@ METRICS: dict[str, str] = {
     "days_to_complete": "working days from request to completion (in-person, completed)",
     "sent_home": "tickets still waiting at closing, sent home (total)",
     "throughput_per_day": "services per working day",
-    "window_utilisation": "share of open window-minutes spent serving",
+    "window_utilisation": "share of open window-minutes spent serving (service after a "
+    "closing not counted)",
+    "overtime_min_per_day": "window-minutes of service after a closing (lunch or evening), "
+    "per working day",
     "queue_len_mean": "mean number waiting: ticket-minutes waited / minutes open",
     "window_staff": "windows (staff)",
     "checks_scheduled": "routine checks due within the horizon",
@@ -72,10 +79,68 @@ METRICS: dict[str, str] = {
     "response_min_p90": "90th percentile of response, minutes",
     "share_response_within_30min": "share of answered incidents with a crew on site within 30 min",
     "whistled_up": "incidents answered by a county team because no town team holds the power",
-    "team_utilisation": "share of crew working minutes spent driving or on site",
+    "team_utilisation": "share of crew working minutes spent driving or on site (work after "
+    "a closing not counted)",
+    "team_overtime_min_per_day": "crew-minutes driving or on site after a closing, per working day",
     "team_km": "km driven by crews (total)",
     "enforcement_staff": "inspectors (crews × inspectors per crew)",
 }
+
+_CITIZEN = ("all", "hall", "town")
+_ENFORCEMENT = ("all", "team", "town")
+SCOPES: dict[str, tuple[str, ...]] = {
+    **{m: _CITIZEN for m in list(METRICS)[: list(METRICS).index("throughput_per_day") + 1]},
+    **dict.fromkeys(
+        ("window_utilisation", "overtime_min_per_day", "queue_len_mean", "window_staff"),
+        ("all", "hall"),
+    ),
+    **{m: _ENFORCEMENT for m in list(METRICS)[list(METRICS).index("checks_scheduled") :]},
+    **dict.fromkeys(
+        ("team_utilisation", "team_overtime_min_per_day", "team_km", "enforcement_staff"),
+        ("all", "team"),
+    ),
+}
+"""The kinds of scope each metric is reported for (``all``, ``hall``, ``team``, ``town``)."""
+
+NO_DATA: dict[str, str] = {
+    **dict.fromkeys(("share_online", "share_station"), "no requests"),
+    **dict.fromkeys(
+        ("trips_per_matter", "travel_min", "travel_km"), "no matter taken to a hall in person"
+    ),
+    **dict.fromkeys(
+        ("share_one_trip", "share_two_trips", "days_to_complete"),
+        "no in-person matter completed",
+    ),
+    **dict.fromkeys(("wait_min_mean", "wait_min_p50", "wait_min_p90"), "no visit to a hall"),
+    "service_min": "no service done",
+    "window_utilisation": "no windows",
+    "check_coverage": "no routine check due",
+    **dict.fromkeys(
+        ("visits_per_enterprise_per_year", "share_enterprises_over_12_visits"), "no enterprises"
+    ),
+    "checks_per_visit": "no routine visit",
+    **dict.fromkeys(
+        (
+            "response_min_mean",
+            "response_min_p50",
+            "response_min_p90",
+            "share_response_within_30min",
+        ),
+        "no incident answered",
+    ),
+    "team_utilisation": "no crews",
+}
+"""Why a metric can have no value in a scope it applies to (NaN in the tables)."""
+
+
+def no_data(summary: pd.DataFrame) -> dict[str, dict]:
+    """Metrics without a value in some scope, with the reason and the scopes (manifest)."""
+    empty = summary[summary["mean"].isna()]
+    return {
+        metric: {"reason": NO_DATA.get(metric, "no data"), "scopes": rows["scope"].tolist()}
+        for metric, rows in empty.groupby("metric", sort=False)
+    }
+
 
 KEY_METRICS = [
     "matters", "share_online", "trips_per_matter", "share_one_trip", "travel_min",
@@ -141,14 +206,24 @@ def _visits(tk: dict[str, np.ndarray], sel: np.ndarray, days: int) -> dict[str, 
     }
 
 
-def _windows(tk, sel, records: Records, halls: np.ndarray) -> dict[str, float]:
-    """Window metrics of the halls in ``halls`` (indices) and their tickets ``sel``."""
-    started = sel & ~np.isnan(tk["start"])
-    busy = np.where(np.isnan(tk["end"]), records.horizon_min, tk["end"]) - tk["start"]
+def _window_minutes(tk: dict[str, np.ndarray], records: Records, clock: Clock) -> np.ndarray:
+    """Per ticket: [minutes served within opening hours, minutes served after a closing]."""
+    started = ~np.isnan(tk["start"])
+    start = np.where(started, tk["start"], 0.0)
+    end = np.where(started, np.where(np.isnan(tk["end"]), records.horizon_min, tk["end"]), 0.0)
+    in_hours = clock.open_until(end) - clock.open_until(start)
+    return np.stack([in_hours, end - start - in_hours])
+
+
+def _windows(served: np.ndarray, sel, records: Records, halls: np.ndarray) -> dict[str, float]:
+    """Window metrics of the halls in ``halls`` (indices) and their tickets ``sel``;
+    ``served`` is :func:`_window_minutes` of every ticket."""
     windows = float(records.halls["windows"][halls].sum())
     capacity = windows * records.open_min
+    in_hours, overtime = served[:, sel].sum(axis=1)
     return {
-        "window_utilisation": float(busy[started].sum()) / capacity if capacity else np.nan,
+        "window_utilisation": float(in_hours) / capacity if capacity else np.nan,
+        "overtime_min_per_day": float(overtime) / records.days,
         "queue_len_mean": float(records.halls["queue_area"][halls].sum()) / records.open_min,
         "window_staff": windows,
     }
@@ -164,9 +239,15 @@ class _EnforcementRows:
     """Enforcement metrics for all teams and towns, one team or one town, from rows grouped
     once per replication (instead of masking every row for every scope)."""
 
-    def __init__(self, scenario: Scenario, records: Records):
+    def __init__(self, scenario: Scenario, records: Records, clock: Clock):
         e, v = records.enforcement, records.visits
         self.e, self.v, self.records = e, v, records
+        # crews' minutes within opening hours; the rest of busy_min (visits running past a
+        # closing, the drive back to base after the day) is overtime
+        in_hours = clock.open_until(v["leave"]) - clock.open_until(v["depart"])
+        self.team_in_hours = np.bincount(
+            v["team"], weights=in_hours, minlength=e["team_crews"].size
+        )
         self.per_year = scenario.demand.days_per_year / records.days
         towns = [t.name for t in scenario.geography.towns]
         teams = scenario.enforcement.teams
@@ -239,10 +320,11 @@ class _EnforcementRows:
         e = self.e
         sel = slice(None) if k is None else slice(k, k + 1)
         crews = e["team_crews"][sel].sum()
+        in_hours = self.team_in_hours[sel].sum()
         return {
-            "team_utilisation": e["team_busy_min"][sel].sum() / (crews * self.records.open_min)
-            if crews
-            else np.nan,
+            "team_utilisation": in_hours / (crews * self.records.open_min) if crews else np.nan,
+            "team_overtime_min_per_day": (e["team_busy_min"][sel].sum() - in_hours)
+            / self.records.days,
             "team_km": float(e["team_km"][sel].sum()),
             "enforcement_staff": int(e["team_staff"][sel].sum()),
         }
@@ -251,6 +333,8 @@ class _EnforcementRows:
 def replication_metrics(scenario: Scenario, records: Records) -> pd.DataFrame:
     """One row per scope, one column per metric (NaN where it does not apply)."""
     m, tk = records.matters, records.tickets
+    clock = Clock(scenario)
+    served = _window_minutes(tk, records, clock)
     every_matter = np.ones(len(m["item"]), dtype=bool)
     every_ticket = np.ones(len(tk["matter"]), dtype=bool)
     rows = [
@@ -258,7 +342,7 @@ def replication_metrics(scenario: Scenario, records: Records) -> pd.DataFrame:
             "scope": "all",
             **_citizens(m, every_matter),
             **_visits(tk, every_ticket, records.days),
-            **_windows(tk, every_ticket, records, np.arange(len(scenario.halls))),
+            **_windows(served, every_ticket, records, np.arange(len(scenario.halls))),
         }
     ]
     for h, hall in enumerate(scenario.halls):
@@ -268,11 +352,11 @@ def replication_metrics(scenario: Scenario, records: Records) -> pd.DataFrame:
                 "scope": f"hall:{hall.name}",
                 **_citizens(m, m["hall"] == h),
                 **_visits(tk, mine, records.days),
-                **_windows(tk, mine, records, np.array([h])),
+                **_windows(served, mine, records, np.array([h])),
             }
         )
     ticket_town = m["town"][tk["matter"]]
-    enforcement = _EnforcementRows(scenario, records) if records.enforcement else None
+    enforcement = _EnforcementRows(scenario, records, clock) if records.enforcement else None
     if enforcement:
         rows[0].update(enforcement.metrics(), **enforcement.team_totals())
         for k, team in enumerate(scenario.enforcement.teams):
@@ -298,14 +382,18 @@ def replication_metrics(scenario: Scenario, records: Records) -> pd.DataFrame:
 
 
 def summarise(replications: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
-    """``metric, scope, mean, std, ci_low, ci_high, n`` from per-replication rows.
+    """``metric, scope, mean, std, ci_low, ci_high, n`` from per-replication rows: a row for
+    every metric in every scope it applies to (:data:`SCOPES`); ``n`` counts the replications
+    with a value, and a metric with none has mean NaN (see :func:`no_data`).
 
     The interval is Student's t over replications, truncated to where the metric can lie
     (≥ 0; shares ≤ 1); it needs n ≥ 2 (NaN otherwise).
     """
     metrics = [c for c in replications.columns if c in METRICS]
     long = replications.melt(id_vars=["scope"], value_vars=metrics, var_name="metric")
-    long = long.dropna(subset=["value"])
+    kind = long["scope"].str.split(":").str[0]
+    applies = np.array([k in SCOPES[m] for m, k in zip(long["metric"], kind, strict=True)])
+    long = long[long["value"].notna() | applies]  # kept with NaN: no data, said in no_data
     grouped = long.groupby(["metric", "scope"], sort=False)["value"]
     out = grouped.agg(mean="mean", std="std", n="count").reset_index()
     half = st.t.ppf(0.5 + level / 2, out["n"] - 1) * out["std"] / np.sqrt(out["n"])
@@ -419,7 +507,8 @@ def replication_distributions(scenario: Scenario, records: Records) -> pd.DataFr
         for name, scope, values in parts
         if values.size
     ]
-    return pd.concat(frames, ignore_index=True)
+    columns = ["quantity", "scope", "q", "value"]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
 
 
 def _area(starts: np.ndarray, ends: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -435,8 +524,6 @@ def replication_profiles(scenario: Scenario, records: Records, bin_min: int = 30
     closing: mean number waiting and share of windows busy, averaged over the days, with
     the 10th and 90th percentiles of the number waiting across days. Columns: ``hall,
     clock_min, queue_mean, queue_p10, queue_p90, busy_share``."""
-    from sim.calendar import Clock
-
     clock = Clock(scenario)
     first, last = clock.intervals[0][0], clock.intervals[-1][1]
     edges = np.arange(first, last + bin_min, bin_min, dtype=float)

@@ -222,3 +222,27 @@ def test_matters_arrive_only_in_opening_hours(county_data: dict, horizon_days: i
         ((clock_min >= 510) & (clock_min < 720)) | ((clock_min >= 840) & (clock_min < 1050))
     ).all()
     assert r.matters["t_request"].max() < r.horizon_min
+
+
+def test_return_visits_arrive_in_opening_hours_drawn_like_first_visits(county_data: dict) -> None:
+    """Returns after missing documents and after being sent home come while the hall is open,
+    spread over the day by the hour profile (not at the clock time the first visit ended)."""
+    county_data["horizon"]["days"] = 15
+    county_data["demand"] = {"hour_profile": {"08:30": 3, "14:00": 1}}
+    county_data["services"][0]["incomplete_prob"] = 0.6
+    county_data["halls"][0]["windows"] = [{"count": 1, "skills": "all"}]  # queues: sent home
+    r = simulate(Scenario.model_validate(county_data), 0)
+    tk = r.tickets
+    later = np.zeros(tk["matter"].size, dtype=bool)  # a matter's second and later tickets
+    _, first = np.unique(tk["matter"], return_index=True)
+    later[np.setdiff1d(np.arange(later.size), first)] = True
+    assert (tk["outcome"] == SENT_HOME).sum() > 20 and later.sum() > 300
+    clock_min = tk["arrive"] % 1440
+    open_ = ((clock_min >= 510) & (clock_min < 720)) | ((clock_min >= 840) & (clock_min < 1050))
+    assert open_.all(), np.sort(clock_min[~open_])[:10]
+    # the profile puts 3 × 210 of (3 × 210 + 210) weight-minutes in the morning: 75 %
+    morning = (clock_min[later] < 720).mean()
+    assert abs(morning - 0.75) < 4 * np.sqrt(0.75 * 0.25 / later.sum()) + 0.02
+    # longest wait of a visit is bounded by a day's lunch break plus opening hours
+    wait = np.where(np.isnan(tk["start"]), tk["end"], tk["start"]) - tk["arrive"]
+    assert np.nanmax(wait) < 1050 - 510
