@@ -18,14 +18,15 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
+from sim.capacity import OVERLOAD, Pool, offered_load
 from sim.experiment import Comparison, Precision, Results, Sweep, compare, parse_grid, run, sweep
 from sim.loader import ScenarioError, dump_scenario, load_scenario
 from sim.plots import fmt
-from sim.report import fmt_change
-from sim.scenario import closest
 from sim.stats import ENFORCEMENT_METRICS, KEY_METRICS, METRICS
 from sim.store import slug, write_validation
+from sim.targets import Target, interval, judge, verdict
 
 app = typer.Typer(
     add_completion=False,
@@ -233,6 +234,7 @@ def run_command(
         target = Precision.parse(precision) if precision else None
     except ValueError as exc:
         raise BadInput(str(exc)) from None
+    _warn_overload(offered_load(loaded))
     with _progress(replications, quiet, loaded.name) as tick:
         results = run(loaded, replications, log=log, precision=target, progress=tick, **where)
     results.info["command"] = _command()
@@ -323,6 +325,7 @@ def sweep_command(
     Writes sweep.csv; finished points are read back, not re-run (--force re-runs)."""
     loaded = _load(scenario, set_, seed, days)
     where = _where(executor, workers, scheduler)
+    targets = _targets(target)
     try:
         axes = dict(parse_grid(text) for text in grid)
     except ValueError as exc:
@@ -331,8 +334,8 @@ def sweep_command(
     points = math.prod(len(v) for v in axes.values())
     with _progress(points * replications, quiet, f"sweep ({points} points)") as tick:
         result = sweep(loaded, axes, replications, out=folder, force=force, progress=tick, **where)
-    print_sweep(result)
-    _report(folder, figures, _targets(target))
+    print_sweep(result, targets)
+    _report(folder, figures, targets)
     if result.reused:
         out.print(
             f"{len(result.reused)} of {points} points were read back from an earlier "
@@ -351,23 +354,14 @@ TargetOpt = Annotated[
 ]
 
 
-def _targets(texts: list[str] | None) -> dict[str, float]:
-    targets = {}
-    for text in texts or []:
-        metric, _, value = text.partition("=")
-        try:
-            targets[metric.strip()] = float(value)
-        except ValueError:
-            raise BadInput(f"--target: expected METRIC=NUMBER, got {text!r}") from None
-        if metric.strip() not in METRICS:
-            raise BadInput(
-                f"--target: unknown metric {metric.strip()!r}"
-                f"{closest(metric.strip(), list(METRICS))}"
-            )
-    return targets
+def _targets(texts: list[str] | None) -> list[Target]:
+    try:
+        return [Target.parse(text) for text in texts or []]
+    except ValueError as exc:
+        raise BadInput(str(exc)) from None
 
 
-def _report(folder: Path, figures: bool, targets: dict[str, float] | None = None) -> None:
+def _report(folder: Path, figures: bool, targets: list[Target] | None = None) -> None:
     if figures:
         from sim.report import write_report
 
@@ -405,59 +399,71 @@ SWEEP_METRICS = [
 
 
 def print_comparison(comparison: Comparison, console: Console = out) -> None:
-    """Key metrics of each scenario, and the paired difference to the first (* where the
-    95% interval excludes 0)."""
+    """Key metrics of each scenario and the paired difference to the first (* where the 95%
+    interval excludes 0), then the waits at the busiest halls."""
+    from sim.report import busiest_halls, comparison_rows
+
     t = comparison.table
-    names = list(dict.fromkeys(t["scenario"]))
-    table = Table(
-        title=f"comparison to {names[0]} (scope all)",
-        caption="mean [95% CI] over replications; Δ = paired difference to the first scenario "
-        "(same citizens); * = the interval excludes 0",
+    first = comparison.results[0].scenario
+    metrics = KEY_METRICS + (ENFORCEMENT_METRICS if first.enforcement is not None else [])
+    caption = (
+        "mean over replications; Δ = paired difference to the first scenario (same "
+        "citizens) [95% CI]; * = the interval excludes 0"
     )
-    table.add_column("metric")
-    for i, name in enumerate(names):
-        table.add_column(name, justify="right")
-        if i:
-            table.add_column(f"Δ {name}", justify="right")
-    scenario = comparison.results[0].scenario
-    metrics = KEY_METRICS + (ENFORCEMENT_METRICS if scenario.enforcement is not None else [])
-    everything = t[t.scope == "all"]
-    for metric in metrics:
-        rows = everything[everything.metric == metric].set_index("scenario")
-        if rows.empty:
-            continue
-        cells = []
-        for i, name in enumerate(names):
-            if name not in rows.index:
-                cells += ["–"] if not i else ["–", "–"]
-                continue
-            r = rows.loc[name]
-            cells.append(fmt(r["mean"], metric))
-            if i:
-                mark = "*" if r["significant"] else ""
-                cells.append(
-                    f"{fmt_change(r['diff'], metric)} [{fmt_change(r['diff_ci_low'], metric)}, "
-                    f"{fmt_change(r['diff_ci_high'], metric)}]{mark}"
-                )
-        table.add_row(metric, *cells)
-    console.print(table)
+    for title, rows in (
+        (f"comparison to {first.name} (scope all)", comparison_rows(t, metrics)),
+        (
+            "waits at the busiest halls (minutes)",
+            comparison_rows(t, ["wait_min_mean", "wait_min_p90"], busiest_halls(t)),
+        ),
+    ):
+        table = Table(title=title, caption=caption)
+        for column in rows.columns:
+            table.add_column(column, justify="left" if column in ("scope", "metric") else "right")
+        for row in rows.itertuples(index=False):
+            table.add_row(*(str(v) for v in row))
+        console.print(table)
 
 
-def print_sweep(result: Sweep, console: Console = out) -> None:
+def print_sweep(result: Sweep, targets: list[Target] = (), console: Console = out) -> None:
+    """The sweep's points (county-wide means), and each target judged at every hall."""
     t = result.table
-    table = Table(title="sweep (scope all, means over replications)")
-    for path in result.grid:
+    grid = list(result.grid)
+    judged = [(target, judge(t, grid, target)) for target in targets]
+    table = Table(
+        title="sweep (scope all, means over replications)",
+        caption="target columns: the hall (team) whose 95% interval is worst at that point, "
+        "mean [95% CI]; ok = every hall's interval meets the target"
+        if targets
+        else None,
+    )
+    for path in grid:
         table.add_column(path, justify="right")
     for metric in SWEEP_METRICS:
         table.add_column(metric, justify="right")
+    for target, j in judged:
+        if j.attrs["swept"]:
+            table.add_column(f"{target.metric} at {j.attrs['swept'][5:]}", justify="right")
+        table.add_column(f"{target} (worst {target.kind})", justify="right")
     everything = t[t.scope == "all"]
     for i, point in enumerate(result.points):
         rows = everything[everything.point == i].set_index("metric")["mean"]
+        cells = []
+        for target, j in judged:
+            r, m = j[j.point == i].iloc[0], target.metric
+            if j.attrs["swept"]:
+                cells.append(interval(r.swept_mean, r.swept_ci_low, r.swept_ci_high, m))
+            where = "–" if r.scope is None else r.scope.split(":", 1)[-1]
+            ok = "ok" if r.met else "no"
+            cells.append(f"{where} {interval(r['mean'], r.ci_low, r.ci_high, m)} {ok}")
         table.add_row(
             *(str(v) for v in point.values()),
             *(fmt(rows.get(m, math.nan), m) for m in SWEEP_METRICS),
+            *cells,
         )
     console.print(table)
+    for target, j in judged:
+        console.print(verdict(j, grid, target), highlight=False)
 
 
 @app.command("validate")
@@ -505,10 +511,48 @@ def check_command(
     scenario: ScenarioArg,
     set_: SetOpt = None,
 ) -> None:
-    """Validate a scenario and print it resolved (after extends and --set)."""
+    """Validate a scenario, print it resolved (after extends and --set), and the load its
+    demand puts on every hall's windows (a warning where a pool is nearly or over full)."""
     loaded = _load(scenario, set_, None, None)
     sys.stdout.write(dump_scenario(loaded))
-    err.print(f"{scenario}: ok", highlight=False)
+    pools = offered_load(loaded)
+    table = Table(
+        title="expected load on the windows (average open hour)",
+        caption="pool: window groups and the departments only they serve; load = requests / "
+        "what the windows serve when always busy (returns after missing documents included); "
+        "busiest hour: the same in the hour and weekday the profiles make busiest",
+    )
+    columns = ("hall", "pool (departments)", "windows", "requests/h", "can serve/h", "load")
+    for column in (*columns, "busiest hour"):
+        table.add_column(column, justify="left" if column[0] in "hp" else "right")
+    for p in pools:
+        table.add_row(
+            Text(p.hall),
+            Text("whole hall" if p.whole_hall else ", ".join(p.departments)),
+            str(p.windows),
+            fmt(p.requests_per_hour),
+            fmt(p.can_serve_per_hour),
+            f"{p.load:.2f}",
+            f"{p.peak_load:.2f}",
+            style="bold red" if p.load >= OVERLOAD else None,
+        )
+    err.print(table)
+    _warn_overload(pools)
+    err.print(Text(f"{scenario}: ok"))
+
+
+def _warn_overload(pools: list[Pool]) -> None:
+    for p in pools:
+        if p.load >= OVERLOAD:
+            err.print(
+                Text.assemble(
+                    ("warning: ", "bold yellow"),
+                    f"{p.hall} ({', '.join(p.departments)}): load {p.load:.2f} ≥ {OVERLOAD} — "
+                    f"about {fmt(p.requests_per_hour)} requests an open hour for windows that "
+                    f"serve {fmt(p.can_serve_per_hour)}; queues will grow through the day and "
+                    "citizens be sent home. Add windows or skills there.",
+                )
+            )
 
 
 def main() -> None:

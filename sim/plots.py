@@ -643,7 +643,8 @@ def sweep_lines(
         )
     ax.set_xlabel(x_axis)
     ax.set_ylabel(f"{metric} ({METRICS.get(metric, '')})"[:90])
-    ax.set_title(f"{metric} across the sweep ({scope}), 95 % interval")
+    where = f"the worst {scope[:-6]} at each point" if scope.endswith(":worst") else scope
+    ax.set_title(f"{metric} across the sweep ({where}), 95 % interval")
     ax.set_ylim(0, max(ax.get_ylim()[1], 1.0))  # a flat zero still gets a readable axis
     if np.allclose(rows[x_axis], np.round(rows[x_axis])):
         ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))

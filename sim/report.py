@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import html
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,8 +21,9 @@ from sim import plots
 from sim.experiment import Results
 from sim.geography import CountyMap
 from sim.plots import fmt
-from sim.stats import ENFORCEMENT_METRICS, KEY_METRICS, METRICS
+from sim.stats import ENFORCEMENT_METRICS, KEY_METRICS, METRICS, SCOPES
 from sim.store import load_results, slug
+from sim.targets import Target, interval, judge, swept_scope, verdict
 
 __all__ = ["fmt", "fmt_change", "write_report"]
 
@@ -198,35 +198,31 @@ def comparison_figure(table: pd.DataFrame, metrics: list[str]) -> Figure:
     return Figure("comparison", caption, plots.comparison(table, metrics))
 
 
-HALL_METRICS = (
-    "wait_min",
-    "window_utilisation",
-    "throughput_per_day",
-    "queue_len_mean",
-    "sent_home",
-    "service_min",
-    "visits",
-)
-
-
 def _sweep_scope(table: pd.DataFrame, grid: list[str], metric: str) -> str:
-    """Where a metric of the sweep is read: the swept hall's own scope when the first axis
-    is a hall's field (halls[i]...) and the metric is a hall's, else the whole county."""
-    match = re.match(r"halls\[(\d+)\]", grid[0])
-    halls = [s for s in dict.fromkeys(table.scope) if s.startswith("hall:")]
-    if match and metric.startswith(HALL_METRICS) and int(match[1]) < len(halls):
-        return halls[int(match[1])]
-    return "all"
+    """Where a metric of the sweep is read without a target: the swept hall's own scope when
+    the first axis is a hall's field (halls[i]...) and the metric is a hall's, else the
+    whole county."""
+    hall = swept_scope(table, grid)
+    return hall if hall and "hall" in SCOPES.get(metric, ()) else "all"
 
 
-def sweep_figures(table: pd.DataFrame, grid: list[str], targets: dict[str, float]) -> list[Figure]:
+def sweep_figures(table: pd.DataFrame, grid: list[str], targets: list[Target]) -> list[Figure]:
+    """Without targets: wait p90 and travel across the sweep. With targets: each target's
+    metric at the worst hall (team) of every point, and the verdict as caption."""
     figures = []
-    for metric in list(targets) or ["wait_min_p90", "travel_min"]:
+    for target in targets:
+        judged = judge(table, grid, target)
+        if judged["mean"].isna().all():
+            continue
+        scope = f"{target.kind}:worst" if target.kind != "all" else "all"
+        rows = judged.assign(metric=target.metric, scope=scope)
+        figure = plots.sweep_lines(rows, grid, target.metric, scope=scope, target=target.value)
+        figures.append(Figure(f"sweep-{target.metric}", verdict(judged, grid, target), figure))
+    for metric in [] if targets else ["wait_min_p90", "travel_min"]:
         scope = _sweep_scope(table, grid, metric)
         rows = table[(table.metric == metric) & (table.scope == scope)]
-        if rows.empty:
+        if rows["mean"].isna().all():
             continue
-        target = targets.get(metric)
         best = rows.loc[rows["mean"].idxmin()]
         where = ", ".join(f"{g} = {best[g]}" for g in grid)
         place = "" if scope == "all" else f" at {scope[5:]}"
@@ -234,15 +230,24 @@ def sweep_figures(table: pd.DataFrame, grid: list[str], targets: dict[str, float
             caption = f"{metric}{place} is {fmt(best['mean'], metric)} at every point."
         else:
             caption = f"{metric}{place} is lowest, {fmt(best['mean'], metric)}, with {where}."
-        if target is not None:
-            ok = rows[rows["ci_high"] <= target]
-            caption += (
-                f" {len(ok)} of {len(rows)} points keep its 95 % interval under "
-                f"{fmt(target, metric)}."
-            )
-        figure = plots.sweep_lines(table, grid, metric, scope=scope, target=target)
+        figure = plots.sweep_lines(table, grid, metric, scope=scope)
         figures.append(Figure(f"sweep-{metric}", caption, figure))
     return figures
+
+
+def target_table(judged: pd.DataFrame, grid: list[str], target: Target) -> pd.DataFrame:
+    """Per point: the grid values, the swept hall's value (where the grid names one), the
+    deciding hall (team) with its mean and interval, and whether the target is met."""
+    m, swept = target.metric, judged.attrs.get("swept")
+    columns = {g: judged[g] for g in grid}
+    if swept:
+        columns[f"{m} at {swept[5:]}"] = [
+            interval(r.swept_mean, r.swept_ci_low, r.swept_ci_high, m) for r in judged.itertuples()
+        ]
+    columns[f"worst {target.kind}"] = ["–" if s is None else s[5:] for s in judged.scope]
+    columns[f"{m} there"] = [interval(r.mean, r.ci_low, r.ci_high, m) for r in judged.itertuples()]
+    columns[f"meets {target}"] = ["yes" if ok else "no" for ok in judged.met]
+    return pd.DataFrame(columns)
 
 
 # --- tables -------------------------------------------------------------------------------------
@@ -262,26 +267,52 @@ def _key_table(results: Results) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _comparison_table(table: pd.DataFrame, metrics: list[str]) -> pd.DataFrame:
-    everything = table[(table.scope == "all") & table.metric.isin(metrics)]
-    names = list(dict.fromkeys(everything.scenario))
+def busiest_halls(table: pd.DataFrame, n: int = 5) -> list[str]:
+    """The ``n`` hall scopes with the longest 90th-percentile wait in any of the compared
+    scenarios (then the longest mean wait): where a county-wide figure hides a queue."""
+    waits = table[table.scope.str.startswith("hall:") & table["mean"].notna()]
+    waits = waits.pivot_table(index="scope", columns="metric", values="mean", aggfunc="max")
+    if waits.empty:
+        return []
+    order = waits.reindex(columns=["wait_min_p90", "wait_min_mean"]).fillna(0)
+    order = order.sort_values(["wait_min_p90", "wait_min_mean"], ascending=False)
+    return order.index[:n].tolist()
+
+
+def comparison_rows(
+    table: pd.DataFrame, metrics: list[str], scopes: list[str] = ("all",)
+) -> pd.DataFrame:
+    """Each scenario's mean and the paired difference to the first (* where the 95 %
+    interval excludes 0), one row per scope and metric; a ``scope`` column when more than
+    the county as a whole."""
+    names = list(dict.fromkeys(table.scenario))
     rows = []
-    for m in metrics:
-        part = everything[everything.metric == m].set_index("scenario")
-        if part.empty:
-            continue
-        row = {"metric": m}
-        for i, name in enumerate(names):
-            r = part.loc[name]
-            row[name] = fmt(r["mean"], m)
-            if i:
-                mark = " *" if r["significant"] else ""
-                row[f"Δ {name} [95% CI]"] = (
-                    f"{fmt_change(r['diff'], m)} [{fmt_change(r['diff_ci_low'], m)}, "
-                    f"{fmt_change(r['diff_ci_high'], m)}]{mark}"
-                )
-        rows.append(row)
-    return pd.DataFrame(rows)
+    for scope in scopes:
+        here = table[(table.scope == scope) & table.metric.isin(metrics)]
+        for m in metrics:
+            part = here[here.metric == m].set_index("scenario")
+            if part.empty:
+                continue
+            row = {"scope": scope.split(":", 1)[-1], "metric": m}
+            for i, name in enumerate(names):
+                if name not in part.index:
+                    row[name] = "–"
+                    if i:
+                        row[f"Δ {name} [95% CI]"] = "–"
+                    continue
+                r = part.loc[name]
+                row[name] = fmt(r["mean"], m)
+                if i:
+                    mark = " *" if r["significant"] else ""
+                    row[f"Δ {name} [95% CI]"] = (
+                        "–"
+                        if r["diff"] != r["diff"]
+                        else f"{fmt_change(r['diff'], m)} [{fmt_change(r['diff_ci_low'], m)}, "
+                        f"{fmt_change(r['diff_ci_high'], m)}]{mark}"
+                    )
+            rows.append(row)
+    frame = pd.DataFrame(rows)
+    return frame.drop(columns="scope") if list(scopes) == ["all"] and len(frame) else frame
 
 
 # --- writing ----------------------------------------------------------------------------------
@@ -350,7 +381,7 @@ def _describe(results: Results) -> list[str]:
     ]
 
 
-def write_report(folder: str | Path, targets: dict[str, float] | None = None) -> Path:
+def write_report(folder: str | Path, targets: list[Target] | None = None) -> Path:
     """Draw the figures of a results folder into ``figures/`` and write ``report.html``
     and ``report.md``; return the HTML path."""
     folder = Path(folder)
@@ -369,14 +400,19 @@ def write_report(folder: str | Path, targets: dict[str, float] | None = None) ->
         tables = [
             (
                 "Key metrics (all scopes in compare.csv; * = the interval excludes 0)",
-                _comparison_table(table, metrics),
-            )
+                comparison_rows(table, metrics),
+            ),
+            (
+                "Waits at the busiest halls (the county-wide figure can hide a queue at one)",
+                comparison_rows(table, ["wait_min_mean", "wait_min_p90"], busiest_halls(table)),
+            ),
         ]
         return _write(folder, "Comparison: " + " vs ".join(results), intro, tables, figures)
     if (folder / "sweep.csv").exists():
         table = pd.read_csv(folder / "sweep.csv")
         grid = [c for c in table.columns[1 : list(table.columns).index("metric")]]
-        figures = sweep_figures(table, grid, targets or {})
+        targets = targets or []
+        figures = sweep_figures(table, grid, targets)
         wide = table[
             (table.scope == "all")
             & table.metric.isin(
@@ -387,14 +423,20 @@ def write_report(folder: str | Path, targets: dict[str, float] | None = None) ->
         wide = wide.reset_index().drop(columns="point")
         for column in wide.columns[len(grid) :]:
             wide[column] = [fmt(v, column) for v in wide[column]]
+        judged = [(t, judge(table, grid, t)) for t in targets]
         return _write(
             folder,
             f"Sweep over {', '.join(grid)}",
             [
                 "Each point is a variant of the scenario; see sweep.csv for every metric "
-                "and scope with its 95 % interval."
+                "and scope with its 95 % interval.",
+                *(verdict(j, grid, t) for t, j in judged),
             ],
-            [("Points (means, scope all)", wide)],
+            [("Points (means, scope all)", wide)]
+            + [
+                (f"Target {t}, judged at every {t.kind}", target_table(j, grid, t))
+                for t, j in judged
+            ],
             figures,
         )
     results = load_results(folder)

@@ -154,7 +154,7 @@ def test_report_of_a_sweep_with_a_target(tmp_path: Path, county_file: Path) -> N
     )
     assert result.exit_code == 0, result.output
     page = (tmp_path / "sw" / "report.html").read_text()
-    assert 'id="sweep-wait_min_p90"' in page and "keep its 95 % interval under 5" in page
+    assert 'id="sweep-wait_min_p90"' in page and "wait_min_p90 ≤ 5 at every hall" in page
     bad = runner.invoke(app, ["report", str(tmp_path)])
     assert bad.exit_code == 2 and "not a results folder" in bad.output
 
