@@ -13,6 +13,8 @@ from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import (
+    AfterValidator,
+    AllowInfNan,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -24,16 +26,52 @@ from pydantic import (
 )
 
 __all__ = [
+    "DISTRIBUTIONS",
     "Constant",
     "Dist",
     "Empirical",
     "Exponential",
     "Gamma",
+    "Integer",
     "LogNormal",
+    "Number",
     "Triangular",
     "Uniform",
     "as_dist",
 ]
+
+DISTRIBUTIONS = (
+    "constant",
+    "exponential",
+    "lognormal",
+    "gamma",
+    "uniform",
+    "triangular",
+    "empirical",
+)
+"""The names a ``{dist: ...}`` mapping may give."""
+SMALLEST, LARGEST = 1e-6, 1e6
+"""Every real number of a scenario is 0 or between these in size: results stay finite."""
+
+
+def _not_bool(value: object) -> object:
+    """YAML's ``true`` is no number (pydantic would read it as 1)."""
+    if isinstance(value, bool):
+        raise ValueError("expected a number")
+    return value
+
+
+def _in_range(value: float) -> float:
+    if value != 0 and not SMALLEST <= abs(value) <= LARGEST:
+        raise ValueError(f"must be 0 or between {SMALLEST:g} and {LARGEST:g} in size")
+    return value
+
+
+Number = Annotated[float, AllowInfNan(False), AfterValidator(_in_range), BeforeValidator(_not_bool)]
+"""The one real-number type of the schema: finite, not a boolean, 0 or within
+[``SMALLEST``, ``LARGEST``] in size; fields add their own bounds (``Field(ge=0)``)."""
+Integer = Annotated[int, BeforeValidator(_not_bool)]
+"""The one whole-number type of the schema (not a boolean); fields give their bounds."""
 
 
 class _Spec(BaseModel):
@@ -55,7 +93,7 @@ class Constant(_Spec):
     """Always the same value (a bare number in YAML)."""
 
     dist: Literal["constant"] = "constant"
-    value: float = Field(ge=0)
+    value: Number = Field(ge=0)
     """The value every draw takes."""
 
     @property
@@ -74,7 +112,7 @@ class Exponential(_Spec):
     """Exponential with the given mean (memoryless; CV = 1)."""
 
     dist: Literal["exponential"]
-    mean_: float = Field(alias="mean", gt=0)
+    mean_: Number = Field(alias="mean", gt=0)
     """Mean of the distribution."""
 
     @property
@@ -90,9 +128,9 @@ class Exponential(_Spec):
 
 
 class _MeanSd(_Spec):
-    mean_: float = Field(alias="mean", gt=0)
+    mean_: Number = Field(alias="mean", gt=0)
     """Mean of the distribution."""
-    sd: float = Field(gt=0)
+    sd: Number = Field(gt=0)
     """Standard deviation."""
 
     @property
@@ -129,9 +167,9 @@ class Uniform(_Spec):
     """Uniform between ``low`` and ``high``."""
 
     dist: Literal["uniform"]
-    low: float = Field(ge=0)
+    low: Number = Field(ge=0)
     """Smallest value."""
-    high: float = Field(ge=0)
+    high: Number = Field(ge=0)
     """Largest value."""
 
     @model_validator(mode="after")
@@ -156,11 +194,11 @@ class Triangular(_Spec):
     """Triangular with ``low`` ≤ ``mode`` ≤ ``high``."""
 
     dist: Literal["triangular"]
-    low: float = Field(ge=0)
+    low: Number = Field(ge=0)
     """Smallest value."""
-    mode: float = Field(ge=0)
+    mode: Number = Field(ge=0)
     """Most likely value."""
-    high: float = Field(ge=0)
+    high: Number = Field(ge=0)
     """Largest value."""
 
     @model_validator(mode="after")
@@ -188,22 +226,20 @@ class Empirical(_Spec):
     """A discrete distribution over ``values`` with optional ``weights``."""
 
     dist: Literal["empirical"]
-    values: list[float] = Field(min_length=1)
+    values: list[Annotated[Number, Field(ge=0)]] = Field(min_length=1)
     """The values that can be drawn (each ≥ 0)."""
-    weights: list[float] | None = None
+    weights: list[Annotated[Number, Field(ge=0)]] | None = None
     """Relative weights, one per value; equal when left out."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Empirical:
-        if any(v < 0 for v in self.values):
-            raise ValueError("values must all be ≥ 0")
         if self.weights is not None:
             if len(self.weights) != len(self.values):
                 raise ValueError(
                     f"weights has {len(self.weights)} entries, values has {len(self.values)}"
                 )
-            if any(w < 0 for w in self.weights) or sum(self.weights) <= 0:
-                raise ValueError("weights must be ≥ 0 and not all 0")
+            if sum(self.weights) <= 0:
+                raise ValueError("weights must not all be 0")
         return self
 
     def _p(self) -> np.ndarray:

@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from sim.dists import Dist
+from sim.dists import Dist, Integer, Number
 
 __all__ = [
     "Calendar",
@@ -38,8 +38,11 @@ __all__ = [
     "deep_merge",
 ]
 
+MAX_EVENTS = 5_000_000
+"""Most requests, routine checks, incidents and enterprise × department schedules a run
+may hold (memory and time stay bounded: about 300 bytes and 50 µs each)."""
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-Weight = Annotated[float, Field(ge=0)]
+Weight = Annotated[Number, Field(ge=0)]
 """A relative weight or multiplier (≥ 0)."""
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 _CLOCK = re.compile(r"^([01]?\d|2[0-4]):([0-5]\d)$")
@@ -59,37 +62,54 @@ def closest(name: str, options: list[str] | tuple[str, ...]) -> str:
     return f" (did you mean {near[0]!r}?)" if near else ""
 
 
-def _key(entry: Any) -> Any:
+def shown(value: Any, limit: int = 60) -> str:
+    """``value`` as a message quotes it: YAML's words for booleans and null, text cut to
+    ``limit`` characters (a pasted paragraph is not echoed whole)."""
+    if value is None or isinstance(value, bool):
+        return {None: "null", True: "true", False: "false"}[value]
+    text = format(value, ".10g") if isinstance(value, float) else repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def entry_name(entry: Any) -> Any:
+    """The ``name`` (or ``id``) of an entry of a named list, or None."""
     return entry.get("name", entry.get("id")) if isinstance(entry, dict) else None
 
 
-def deep_merge(base: Any, over: Any) -> Any:
+def deep_merge(
+    base: Any, over: Any, moves: dict | None = None, _at: tuple = (), _to: tuple = ()
+) -> Any:
     """Merge ``over`` onto ``base``.
 
     Mappings merge key by key. Lists whose entries all carry a ``name`` (or ``id``) in
     both merge entry by entry: an entry of ``over`` updates the base entry of the same
-    name, new names are appended in order. Anything else replaces.
+    name, new names are appended in order. Anything else replaces. ``moves``, if given,
+    receives the path in the result of each entry of ``over`` that changed place.
     """
     if isinstance(base, dict) and isinstance(over, dict):
         merged = dict(base)
         for key, value in over.items():
-            merged[key] = deep_merge(base[key], value) if key in base else value
+            if key in base:
+                value = deep_merge(base[key], value, moves, (*_at, key), (*_to, key))
+            merged[key] = value
         return merged
     if (
         isinstance(base, list)
         and isinstance(over, list)
         and base
         and over
-        and all(_key(e) is not None for e in base + over)
+        and all(entry_name(e) is not None for e in base + over)
     ):
         merged_list = list(base)
-        position = {_key(e): i for i, e in enumerate(base)}
-        for entry in over:
-            if _key(entry) in position:
-                i = position[_key(entry)]
-                merged_list[i] = deep_merge(merged_list[i], entry)
-            else:
+        position = {entry_name(e): i for i, e in enumerate(base)}
+        for j, entry in enumerate(over):
+            i = position.get(entry_name(entry), len(merged_list))
+            if i == len(merged_list):
                 merged_list.append(entry)
+            else:
+                merged_list[i] = deep_merge(merged_list[i], entry, moves, (*_at, j), (*_to, i))
+            if moves is not None and (*_at, j) != (*_to, i):
+                moves[(*_at, j)] = (*_to, i)
         return merged_list
     return over
 
@@ -122,7 +142,7 @@ class _Model(BaseModel):
 
 
 class Horizon(_Model):
-    days: int = Field(default=60, ge=1)
+    days: Integer = Field(default=60, ge=1, le=3650)
     """Working days simulated."""
     start_weekday: Weekday = "mon"
     """Weekday of the first calendar day."""
@@ -168,16 +188,16 @@ class Calendar(_Model):
 class Mode(_Model):
     name: str
     """Name of the mode (walk, ebike, bus, car, ...)."""
-    speed_kmh: float = Field(gt=0)
+    speed_kmh: Number = Field(ge=1)
     """Door-to-door speed including stops."""
-    share: float | None = Field(default=None, ge=0, le=1)
+    share: Number | None = Field(default=None, ge=0, le=1)
     """Share of trips by this mode among the modes allowed for the trip's length.
     Leave it out for a mode taken by everyone whose trip is within ``max_km`` (walking)."""
-    max_km: float | None = Field(default=None, gt=0)
+    max_km: Number | None = Field(default=None, gt=0)
     """Longest one-way trip this mode is used for."""
     access_wait_min: Dist = 0
     """Wait before the trip each way (bus headway)."""
-    cost_per_km_yuan: float = Field(default=0, ge=0)
+    cost_per_km_yuan: Number = Field(default=0, ge=0)
     """Out-of-pocket cost per km travelled."""
 
     @model_validator(mode="after")
@@ -190,7 +210,7 @@ class Mode(_Model):
 class Travel(_Model):
     modes: list[Mode] = Field(min_length=1)
     """Travel modes of citizens to a hall."""
-    value_of_time_yuan_per_h: float = Field(default=12, ge=0)
+    value_of_time_yuan_per_h: Number = Field(default=12, ge=0)
     """Money value of an hour of a citizen's time (CALIBRATION: local worker ≈ 12 yuan/h)."""
 
     @model_validator(mode="after")
@@ -208,26 +228,26 @@ class Travel(_Model):
 
 
 class Point(_Model):
-    x_km: float = 0
+    x_km: Number = 0
     """East of the map origin."""
-    y_km: float = 0
+    y_km: Number = 0
     """North of the map origin."""
 
 
 class Town(_Model):
     name: str = Field(min_length=1)
     """Town name (unique)."""
-    population: int = Field(ge=0)
+    population: Integer = Field(ge=0, le=100_000_000)
     """Residents."""
-    enterprises: int = Field(default=0, ge=0)
+    enterprises: Integer = Field(default=0, ge=0, le=1_000_000)
     """Registered enterprises."""
-    x_km: float
+    x_km: Number
     """East of the map origin."""
-    y_km: float
+    y_km: Number
     """North of the map origin."""
-    road_factor: float | None = Field(default=None, ge=1)
+    road_factor: Number | None = Field(default=None, ge=1, le=10)
     """Road distance / straight distance from this town; the geography's default if left out."""
-    road_km: float | None = Field(default=None, ge=0)
+    road_km: Number | None = Field(default=None, ge=0)
     """Road distance from the town centre to the county seat, where known (overrides
     straight distance × road_factor for trips to the seat)."""
     resident_km: Dist | None = None
@@ -241,7 +261,7 @@ class Geography(_Model):
     """Position of the county seat (where the county hall and teams are)."""
     towns: list[Town] = Field(min_length=1)
     """The towns (or ``towns_csv: file.csv`` in YAML, columns named as these fields)."""
-    road_factor: float = Field(default=1.3, ge=1)
+    road_factor: Number = Field(default=1.3, ge=1, le=10)
     """Road distance / straight distance (assumption: typical plains detour factor)."""
     resident_km: Dist = {"dist": "gamma", "mean": 3.0, "sd": 2.0}
     """Distance from a resident's home to the town centre (assumption)."""
@@ -266,7 +286,7 @@ class Demand(_Model):
     """Relative arrival weight from each clock time on (before the first: 1)."""
     weekday_profile: dict[Weekday, Weight] = {}
     """Relative daily volume per weekday (unnamed days: 1)."""
-    days_per_year: float = Field(default=250, gt=0)
+    days_per_year: Number = Field(default=250, ge=1, le=366)
     """Working days per year over which annual demand is spread."""
     station_days: Dist = {"dist": "empirical", "values": [1, 2, 3]}
     """Working days a village station takes to finish a matter by proxy (assumption)."""
@@ -280,6 +300,14 @@ class Demand(_Model):
             clock_to_min(str(key))
         return dict(sorted(value.items(), key=lambda kv: clock_to_min(kv[0])))
 
+    def hour_weight(self, minute: int) -> float:
+        """The hour profile's weight at ``minute`` after midnight (before its first time: 1)."""
+        weight = 1.0
+        for clock, w in self.hour_profile.items():  # in clock order
+            if clock_to_min(clock) <= minute:
+                weight = w
+        return weight
+
 
 class Service(_Model):
     id: str = Field(min_length=1)
@@ -288,17 +316,17 @@ class Service(_Model):
     """Approval (审批) or convenience service (便民服务)."""
     department: str = Field(min_length=1)
     """Department that owns the item; windows serve it if their skills name it."""
-    per_1000_residents_per_year: float = Field(default=0, ge=0)
+    per_1000_residents_per_year: Number = Field(default=0, ge=0)
     """Requests per 1000 residents per year."""
-    per_enterprise_per_year: float = Field(default=0, ge=0)
+    per_enterprise_per_year: Number = Field(default=0, ge=0)
     """Requests per enterprise per year."""
     service_min: Dist
     """Time at the window on a standard-speed window."""
-    online_share: float = Field(default=0, ge=0, le=1)
+    online_share: Number = Field(default=0, ge=0, le=1)
     """Share of requests done online (no trip)."""
-    station_share: float = Field(default=0, ge=0, le=1)
+    station_share: Number = Field(default=0, ge=0, le=1)
     """Share handled by a village station, in towns that have stations (no trip)."""
-    incomplete_prob: float = Field(default=0, ge=0, le=1)
+    incomplete_prob: Number = Field(default=0, ge=0, le=1)
     """Probability that documents are missing at the first service: another trip."""
 
     @model_validator(mode="after")
@@ -323,13 +351,13 @@ class Selector(_Model):
 
 
 class WindowGroup(_Model):
-    count: int = Field(ge=0)
+    count: Integer = Field(ge=0, le=1000)
     """Windows (staff) in this group."""
     skills: Literal["all"] | list[str] = "all"
     """Departments the windows serve, or ``all`` (a comprehensive window)."""
-    speed: float = Field(default=1.0, gt=0)
+    speed: Number = Field(default=1.0, gt=0)
     """Relative speed: service time is divided by it (0.9 = 10 % slower)."""
-    precheck: float = Field(default=1.0, ge=0, le=1)
+    precheck: Number = Field(default=1.0, ge=0, le=1)
     """Multiplier on an item's ``incomplete_prob`` at these windows (document pre-check)."""
 
 
@@ -363,7 +391,7 @@ class Hall(_Model):
 class InspectionDepartment(_Model):
     name: str = Field(min_length=1)
     """Department whose routine checks these are (safety, environment, fire, ...)."""
-    inspections_per_enterprise_per_year: float = Field(default=0, ge=0)
+    inspections_per_enterprise_per_year: Number = Field(default=0, ge=0)
     """Routine checks per enterprise per year (before the risk multiplier)."""
     check_min: Dist
     """Time on site for one check by itself."""
@@ -374,7 +402,7 @@ class InspectionDepartment(_Model):
 class RiskClass(_Model):
     name: str = Field(min_length=1)
     """Name of the class (e.g. high, normal, low)."""
-    share: float = Field(ge=0, le=1)
+    share: Number = Field(ge=0, le=1)
     """Share of enterprises in this class."""
 
 
@@ -383,9 +411,9 @@ class Team(_Model):
     """Team name (unique)."""
     base: str = "seat"
     """Where crews start and end the day: ``seat`` or a town name."""
-    crews: int = Field(ge=0)
+    crews: Integer = Field(ge=0, le=1000)
     """Crews working in parallel."""
-    inspectors_per_crew: int = Field(default=2, ge=1)
+    inspectors_per_crew: Integer = Field(default=2, ge=1, le=100)
     """Inspectors in a crew (two officers for an enforcement act)."""
     departments: Literal["all"] | list[str] = "all"
     """Departments whose powers the team holds."""
@@ -393,15 +421,15 @@ class Team(_Model):
     """Towns the team works in."""
     routine: bool = True
     """Whether the team does routine checks (False: it only answers incidents)."""
-    joint_window_days: float | None = Field(default=None, ge=0)
+    joint_window_days: Number | None = Field(default=None, ge=0)
     """Joint inspection: a visit clears every check the team holds at the enterprise that is
     due within this many working days. Left out: one check per visit."""
-    joint_setup_min: float = Field(default=15, ge=0)
+    joint_setup_min: Number = Field(default=15, ge=0)
     """Set-up time of a joint visit (assumption)."""
-    joint_factor: float = Field(default=0.6, gt=0, le=1)
+    joint_factor: Number = Field(default=0.6, gt=0, le=1)
     """Joint visit time = set-up + the checks' times × this factor (assumption: "under 1 h
     covering 40+ items", CALIBRATION)."""
-    speed_kmh: float = Field(default=40, gt=0)
+    speed_kmh: Number = Field(default=40, ge=1)
     """Vehicle speed on the road (assumption)."""
 
     def holds(self, department: str) -> bool:
@@ -412,9 +440,9 @@ class Team(_Model):
 
 
 class Incidents(_Model):
-    per_enterprise_per_year: float = Field(default=0, ge=0)
+    per_enterprise_per_year: Number = Field(default=0, ge=0)
     """Incidents (hazards, violations) per enterprise per year."""
-    per_1000_residents_per_year: float = Field(default=0, ge=0)
+    per_1000_residents_per_year: Number = Field(default=0, ge=0)
     """Incidents per 1000 residents per year (households, streets)."""
     department_mix: dict[str, Weight] = {}
     """Relative weight of each department among incidents (empty: equal)."""
@@ -439,8 +467,9 @@ class Enforcement(_Model):
 
     @model_validator(mode="after")
     def _shares(self) -> Enforcement:
-        if self.risk_classes and abs(sum(r.share for r in self.risk_classes) - 1) > 1e-6:
-            raise ValueError("the shares of risk_classes must add up to 1")
+        total = sum(r.share for r in self.risk_classes)
+        if self.risk_classes and abs(total - 1) > 1e-6:
+            raise ValueError(f"the shares of risk_classes must add up to 1, got {total:g}")
         return self
 
 
@@ -454,7 +483,7 @@ class Scenario(_Model):
     """Short name; results go to ``results/<name>-<stamp>/``."""
     description: str = ""
     """What the scenario represents."""
-    seed: int = Field(default=1, ge=0)
+    seed: Integer = Field(default=1, ge=0, le=2**63 - 1)
     """Seed of the random streams; the same seed gives the same citizens."""
     horizon: Horizon = Horizon()
     """How long a run lasts."""
@@ -475,10 +504,80 @@ class Scenario(_Model):
 
     @model_validator(mode="after")
     def _references(self) -> Scenario:
-        problems = [*self._reference_problems(), *self._enforcement_problems()]
+        problems = [
+            *self._reference_problems(),
+            *self._enforcement_problems(),
+            *self._demand_problems(),
+        ]
         if problems:
             raise ReferenceProblems(problems)
         return self
+
+    def _demand_problems(self) -> Iterator[tuple[str, str]]:
+        """Profiles that leave no time for requests; a run that asks for nothing, or for
+        more than a run can hold (:data:`MAX_EVENTS`)."""
+        opening = self.calendar.intervals_min
+        changes = [clock_to_min(k) for k in self.demand.hour_profile]
+        moments = [a for a, _ in opening] + [
+            t for t in changes if any(a < t < b for a, b in opening)
+        ]
+        if not any(self.demand.hour_weight(t) for t in moments):
+            yield "demand.hour_profile", "gives every opening hour the weight 0: nobody can come"
+        if not sum(self.demand.weekday_profile.get(d, 1) for d in self.calendar.workdays):
+            yield "demand.weekday_profile", "gives every working day the weight 0"
+        load = sorted(self._workload(), key=lambda part: part[2])
+        total = sum(n for _, _, n in load)
+        if total == 0:
+            yield (
+                "geography.towns",
+                "nothing arises: no requests, checks or incidents (every town has population "
+                "and enterprises 0, or every rate is 0)",
+            )
+        elif total > MAX_EVENTS:
+            path, what, n = load[-1]
+            yield (
+                path,
+                f"about {n:,.0f} {what} in a run of {self.horizon.days} working days: more "
+                f"than a run may hold ({MAX_EVENTS:,} requests, checks, incidents and "
+                "enterprise schedules in all); lower the rate or shorten horizon.days",
+            )
+
+    def _workload(self) -> Iterator[tuple[str, str, float]]:
+        """(field path, what, expected number) of requests per item, checks per department,
+        incidents and enterprise schedules in a run (the weekday profile averages 1)."""
+        towns = self.geography.towns
+        people = sum(t.population for t in towns) / 1000
+        firms = sum(t.enterprises for t in towns)
+        per_run = self.horizon.days / self.demand.days_per_year
+        for i, s in enumerate(self.services):
+            yield (
+                f"services[{i}]",
+                "requests",
+                (s.per_1000_residents_per_year * people + s.per_enterprise_per_year * firms)
+                * per_run,
+            )
+        e = self.enforcement
+        if e is None:
+            return
+        shares = {r.name: r.share for r in e.risk_classes} or {"": 1.0}
+        ahead = max(t.joint_window_days or 0 for t in e.teams)  # joint visits look ahead
+        for i, d in enumerate(e.departments):
+            multiplier = sum(share * d.risk_multiplier.get(c, 1) for c, share in shares.items())
+            per_firm = d.inspections_per_enterprise_per_year * multiplier
+            days = self.horizon.days + ahead
+            yield (
+                f"enforcement.departments[{i}]",
+                "routine checks",
+                per_firm * firms * days / self.demand.days_per_year,
+            )
+        inc = e.incidents
+        yield (
+            "enforcement.incidents",
+            "incidents",
+            (inc.per_enterprise_per_year * firms + inc.per_1000_residents_per_year * people)
+            * per_run,
+        )
+        yield "geography.towns", "enterprise schedules", firms * len(e.departments)
 
     def _reference_problems(self) -> Iterator[tuple[str, str]]:
         towns = [t.name for t in self.geography.towns]
@@ -626,14 +725,17 @@ class Scenario(_Model):
 
         Keys may be nested mappings or ``--set``-style paths (``"halls[0].windows[1].count"``).
         """
-        from sim.loader import apply_set, validate_data  # path syntax and messages live there
+        from sim.loader import ScenarioError, apply_set, validate_data  # paths, messages
 
         data = self.to_data()
         for key, value in changes.items():
             if isinstance(value, dict) and "." not in key and "[" not in key:
                 data = deep_merge(data, {key: value})
             else:
-                data = apply_set(data, key, value)
+                try:
+                    data = apply_set(data, key, value)
+                except ValueError as exc:
+                    raise ScenarioError([str(exc)]) from None
         return validate_data(data, "with_changes")
 
     def to_data(self) -> dict[str, Any]:
