@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import math
+import socket
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,8 +25,18 @@ from sim.capacity import OVERLOAD, Pool, offered_load
 from sim.experiment import Comparison, Precision, Results, Sweep, compare, parse_grid, run, sweep
 from sim.loader import ScenarioError, dump_scenario, load_scenario
 from sim.plots import fmt
+from sim.scenario import shown
 from sim.stats import ENFORCEMENT_METRICS, KEY_METRICS, METRICS
-from sim.store import slug, write_validation
+from sim.store import (
+    OutputRefused,
+    check_out,
+    countysim_version,
+    slug,
+    write_comparison,
+    write_into,
+    write_run,
+    write_validation,
+)
 from sim.targets import Target, interval, judge, verdict
 
 app = typer.Typer(
@@ -34,8 +45,18 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     help="countysim: simulate a county's service halls and compare scenarios.",
 )
-out = Console(width=None if sys.stdout.isatty() else 140)
-err = Console(stderr=True, width=None if sys.stderr.isatty() else 140)
+# Text is printed as it is: no markup ([bold]), emoji (:100:) or highlighting, so names,
+# paths and messages with brackets or colons print literally; styles go in Text objects.
+out = Console(
+    width=None if sys.stdout.isatty() else 140, markup=False, emoji=False, highlight=False
+)
+err = Console(
+    stderr=True,
+    width=None if sys.stderr.isatty() else 140,
+    markup=False,
+    emoji=False,
+    highlight=False,
+)
 
 HALL_COLUMNS = [
     ("windows", "window_staff"), ("services/day", "throughput_per_day"),
@@ -55,6 +76,10 @@ class BadInput(Exception):
     """A command-line value that is not a scenario problem (exit 2)."""
 
 
+def _error(message: str, label: str = "error: ") -> None:
+    err.print(Text.assemble((label, "bold red"), message), soft_wrap=True)
+
+
 def _guarded(command: Callable[..., Any]) -> Callable[..., Any]:
     """Bad input -> message and exit 2; anything else unexpected -> exit 1."""
 
@@ -64,15 +89,15 @@ def _guarded(command: Callable[..., Any]) -> Callable[..., Any]:
             return command(*args, **kwargs)
         except ScenarioError as exc:
             for line in exc.lines:
-                err.print(f"[bold red]error:[/] {line}", highlight=False, soft_wrap=True)
+                _error(line)
             raise typer.Exit(2) from None
-        except BadInput as exc:
-            err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        except (BadInput, OutputRefused) as exc:
+            _error(str(exc))
             raise typer.Exit(2) from None
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
         except Exception as exc:  # noqa: BLE001 - the last line of defence
-            err.print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc}", highlight=False)
+            _error(f"{type(exc).__name__}: {exc}", "internal error: ")
             err.print("Please report this with the scenario file and the command.")
             raise typer.Exit(1) from None
 
@@ -87,12 +112,10 @@ SetOpt = Annotated[
 
 
 def _load(scenario: Path, sets: list[str] | None, seed: int | None, days: int | None):
-    overrides = list(sets or [])
-    if seed is not None:
-        overrides.append(f"seed={seed}")
-    if days is not None:
-        overrides.append(f"horizon.days={days}")
-    return load_scenario(scenario, overrides)
+    options = {"--seed": ("seed", seed), "--days": ("horizon.days", days)}
+    return load_scenario(
+        scenario, sets or [], {k: v for k, v in options.items() if v[1] is not None}
+    )
 
 
 def _metric_table(summary, metrics: list[str], title: str, caption: str | None = None) -> Table:
@@ -181,7 +204,13 @@ SchedulerOpt = Annotated[
 RepsOpt = Annotated[int, typer.Option("-r", "--replications", min=1, help="Replications.")]
 SeedOpt = Annotated[int | None, typer.Option(help="Seed (default: the (first) scenario's).")]
 DaysOpt = Annotated[int | None, typer.Option(help="Working days (overrides horizon.days).")]
-OutOpt = Annotated[Path | None, typer.Option("--out", help="Output folder.")]
+OutOpt = Annotated[
+    Path | None,
+    typer.Option("--out", help="Output folder (replaced if countysim wrote it, else refused)."),
+]
+ForceOpt = Annotated[
+    bool, typer.Option("--force", help="Replace --out even if countysim did not write it.")
+]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
 FiguresOpt = Annotated[
     bool, typer.Option("--figures/--no-figures", help="Write figures/ and report.html.")
@@ -194,10 +223,27 @@ LogOpt = Annotated[
 def _where(executor: str, workers: int | None, scheduler: str | None) -> dict[str, Any]:
     """The executor options, checked, as keyword arguments for run/compare/sweep."""
     if executor not in ("serial", "processes", "dask"):
-        raise BadInput(f"--executor: expected serial, processes or dask, got {executor!r}")
+        raise BadInput(f"--executor: expected serial, processes or dask, got {shown(executor)}")
     if scheduler and executor != "dask":
         raise BadInput("--scheduler goes with --executor dask")
+    if scheduler:
+        _reachable(scheduler)
     return {"executor": executor, "workers": workers, "scheduler": scheduler}
+
+
+def _reachable(address: str, timeout_s: float = 3) -> None:
+    """Refuse a Dask scheduler address that does not answer within ``timeout_s``
+    (Dask itself would wait 30 s and fail with a traceback)."""
+    host, _, port = address.rpartition("://")[2].rpartition(":")
+    if not host or not port.isdigit():
+        raise BadInput(
+            f"--scheduler: expected an address like tcp://host:8786, got {shown(address)}"
+        )
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout_s).close()
+    except OSError as exc:
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        raise BadInput(f"--scheduler {shown(address)}: cannot connect ({reason})") from None
 
 
 def _command() -> str:
@@ -226,6 +272,7 @@ def run_command(
     scheduler: SchedulerOpt = None,
     figures: FiguresOpt = True,
     quiet: QuietOpt = False,
+    force: ForceOpt = False,
 ) -> None:
     """Run a scenario and write results/<scenario>-<stamp>/ with figures and a report."""
     loaded = _load(scenario, set_, seed, days)
@@ -234,13 +281,17 @@ def run_command(
         target = Precision.parse(precision) if precision else None
     except ValueError as exc:
         raise BadInput(str(exc)) from None
+    if target is not None and not math.isfinite(target.relative):
+        raise BadInput(f"--precision: REL must be a finite number, got {shown(precision)}")
+    if out_dir is not None:
+        check_out(out_dir, force)
     _warn_overload(offered_load(loaded))
     with _progress(replications, quiet, loaded.name) as tick:
         results = run(loaded, replications, log=log, precision=target, progress=tick, **where)
     results.info["command"] = _command()
-    folder = results.save(out_dir)
     print_key_metrics(results)
-    _report(folder, figures)
+    folder = write_run(results, out_dir, then=_draw() if figures else None, force=force)
+    _said_report(folder, figures)
     if target is not None:
         p = results.info["precision"]
         verdict = "met" if p["met"] else "NOT met (maximum reached)"
@@ -250,7 +301,7 @@ def run_command(
             f"{p['half_width']:.3g} around {p['mean']:.3g})",
             highlight=False,
         )
-    out.print(f"Results written to [bold]{folder}[/]", highlight=False)
+    out.print(Text.assemble("Results written to ", (str(folder), "bold")))
 
 
 @app.command("compare")
@@ -270,6 +321,7 @@ def compare_command(
     scheduler: SchedulerOpt = None,
     figures: FiguresOpt = True,
     quiet: QuietOpt = False,
+    force: ForceOpt = False,
 ) -> None:
     """Compare scenarios with the same citizens: differences to the first, with 95% CIs.
 
@@ -278,15 +330,20 @@ def compare_command(
         raise BadInput("compare needs at least two scenario files")
     loaded = [_load(path, set_, None, days) for path in scenarios]
     where = _where(executor, workers, scheduler)
+    if out_dir is not None:
+        check_out(out_dir, force)
     with _progress(replications * len(loaded), quiet, "compare") as tick:
         comparison = compare(loaded, replications, seed=seed, log=log, progress=tick, **where)
     comparison.info["command"] = _command()
-    folder = comparison.save(out_dir)
     print_comparison(comparison)
-    _report(folder, figures)
+    folder = write_comparison(comparison, out_dir, then=_draw() if figures else None, force=force)
+    _said_report(folder, figures)
     out.print(
-        f"Results written to [bold]{folder}[/] (compare.csv and one folder per scenario)",
-        highlight=False,
+        Text.assemble(
+            "Results written to ",
+            (str(folder), "bold"),
+            " (compare.csv and one folder per scenario)",
+        )
     )
 
 
@@ -312,7 +369,13 @@ def sweep_command(
             help="Sweep folder (default results/sweep-<scenario>); running again into it resumes.",
         ),
     ] = None,
-    force: Annotated[bool, typer.Option(help="Re-run points already finished.")] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            help="Re-run points already finished; write into --out even if countysim did "
+            "not write it."
+        ),
+    ] = False,
     target: TargetOpt = None,
     executor: ExecutorOpt = "processes",
     workers: WorkersOpt = None,
@@ -331,18 +394,21 @@ def sweep_command(
     except ValueError as exc:
         raise BadInput(str(exc)) from None
     folder = out_dir or Path("results") / f"sweep-{slug(loaded.name)}"
+    check_out(folder, force)
     points = math.prod(len(v) for v in axes.values())
     with _progress(points * replications, quiet, f"sweep ({points} points)") as tick:
         result = sweep(loaded, axes, replications, out=folder, force=force, progress=tick, **where)
     print_sweep(result, targets)
-    _report(folder, figures, targets)
+    if figures:
+        write_into(folder, _draw(targets), ["sweep.csv"])
+    _said_report(folder, figures)
     if result.reused:
         out.print(
             f"{len(result.reused)} of {points} points were read back from an earlier "
             "run (use --force to re-run them)",
             highlight=False,
         )
-    out.print(f"Results written to [bold]{folder / 'sweep.csv'}[/]", highlight=False)
+    out.print(Text.assemble("Results written to ", (str(folder / "sweep.csv"), "bold")))
 
 
 TargetOpt = Annotated[
@@ -361,13 +427,23 @@ def _targets(texts: list[str] | None) -> list[Target]:
         raise BadInput(str(exc)) from None
 
 
-def _report(folder: Path, figures: bool, targets: list[Target] | None = None) -> None:
-    if figures:
+def _draw(targets: list[Target] | None = None) -> Callable[[Path], object]:
+    """Draws the figures and report of a results folder (given to the writers, which call
+    it on the temporary folder before it is renamed into place)."""
+
+    def draw(folder: Path) -> object:
         from sim.report import write_report
 
-        page = write_report(folder, targets)
+        return write_report(folder, targets)
+
+    return draw
+
+
+def _said_report(folder: Path, figures: bool) -> None:
+    if figures:
+        page = folder / "report.html"
         out.print(
-            f"Report: [bold]{page}[/] (figures in {page.parent / 'figures'})", highlight=False
+            Text.assemble("Report: ", (str(page), "bold"), f" (figures in {folder / 'figures'})")
         )
 
 
@@ -386,7 +462,8 @@ def report_command(
         and not (folder / "sweep.csv").exists()
     ):
         raise BadInput(f"{folder}: not a results folder (no summary.csv, compare.csv or sweep.csv)")
-    _report(folder, True, _targets(target))
+    _draw(_targets(target))(folder)
+    _said_report(folder, True)
 
 
 SWEEP_METRICS = [
@@ -479,6 +556,7 @@ def validate_command(
     Writes validation.md and validation.csv; exits 1 if a theory or peer check fails."""
     from sim.validation import validate
 
+    check_out(out_dir)
     table = validate(quick=quick, progress=lambda label: err.print(f"validating: {label}"))
     title = "countysim validation" + (" (quick)" if quick else "")
     folder = write_validation(table, out_dir, title)
@@ -490,18 +568,18 @@ def validate_command(
             column, justify="right" if column in ("reference", "simulated") else "left"
         )
     for r in table.itertuples():
-        result = {True: "pass", False: "[bold red]FAIL[/]"}.get(r.passed, "informs")
+        result = {True: "pass", False: Text("FAIL", style="bold red")}.get(r.passed, "informs")
         summary.add_row(r.group, r.case, r.quantity, fmt(r.reference), fmt(r.simulated), result)
     out.print(summary)
     out.print(
-        f"{len(checks) - len(failed)} of {len(checks)} checks passed; written to "
-        f"[bold]{folder}[/] (validation.md, validation.csv)",
-        highlight=False,
+        Text.assemble(
+            f"{len(checks) - len(failed)} of {len(checks)} checks passed; written to ",
+            (str(folder), "bold"),
+            " (validation.md, validation.csv)",
+        )
     )
     if len(failed):
-        err.print(
-            f"[bold red]validation failed:[/] {', '.join(failed.case + ': ' + failed.quantity)}"
-        )
+        _error(", ".join(failed.case + ": " + failed.quantity), "validation failed: ")
         raise typer.Exit(1)
 
 
@@ -553,6 +631,24 @@ def _warn_overload(pools: list[Pool]) -> None:
                     "citizens be sent home. Add windows or skills there.",
                 )
             )
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"countysim {countysim_version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """countysim: simulate a county's service halls and compare scenarios."""
 
 
 def main() -> None:

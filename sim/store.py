@@ -3,8 +3,10 @@
 A run writes ``results/<scenario>-<stamp>/``; a comparison ``results/compare-<stamp>/``
 with ``compare.csv`` and one run folder per scenario; a sweep its folder with
 ``sweep.csv`` and ``points/<key>/`` run folders. Every folder is written into a hidden
-temporary folder beside the target and renamed into place only when complete: an
-interrupted run leaves nothing that looks finished.
+temporary folder beside the target (report and figures included) and renamed into place
+only when complete: an interrupted run leaves nothing that looks finished, and the next
+run into the same parent folder removes what it left. A folder is replaced only if
+countysim wrote it (its ``manifest.json`` says so), or with ``force``.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -31,7 +33,10 @@ if TYPE_CHECKING:
     from sim.experiment import Comparison, Results
 
 __all__ = [
+    "OutputRefused",
     "atomic_dir",
+    "check_out",
+    "write_into",
     "load_results",
     "slug",
     "validation_markdown",
@@ -50,8 +55,74 @@ def countysim_version() -> str:
 
 
 def slug(name: str) -> str:
-    """A folder-safe form of a scenario name (letters of any script kept)."""
-    return re.sub(r"[^\w]+", "-", name, flags=re.UNICODE).strip("-").lower() or "scenario"
+    """A folder-safe form of a scenario name (letters of any script kept), at most 60
+    characters (180 bytes in UTF-8: file systems allow 255)."""
+    text = re.sub(r"[^\w]+", "-", name, flags=re.UNICODE).strip("-").lower()[:60]
+    return text.strip("-") or "scenario"
+
+
+class OutputRefused(Exception):
+    """An output folder countysim may not (re)place; the message says why (exit 2)."""
+
+
+def _is_countysims(folder: Path) -> bool:
+    """Whether a ``manifest.json`` of countysim's marks ``folder`` (or a sweep point in it)."""
+    if (folder / "validation.md").is_file():  # validation folders before they had one
+        with open(folder / "validation.md", encoding="utf-8", errors="replace") as f:
+            if f.read(30).startswith("# countysim validation"):
+                return True
+    for manifest in (folder / "manifest.json", *folder.glob("points/*/manifest.json")):
+        try:
+            if "countysim_version" in json.loads(manifest.read_text(encoding="utf-8")):
+                return True
+        except (OSError, ValueError, TypeError):
+            continue
+    return False
+
+
+def check_out(target: Path, force: bool = False) -> None:
+    """Refuse (:class:`OutputRefused`) an output folder that is a file or link, the current
+    folder or one holding it, too long a name, a place that cannot be written, or a folder
+    with files countysim did not write (unless ``force``). Call it before simulating."""
+    if len(target.name.encode()) > 200:
+        raise OutputRefused(f"{target}: the folder name is too long (at most 200 bytes)")
+    if target.is_symlink() or (target.exists() and not target.is_dir()):
+        raise OutputRefused(f"{target}: exists and is not a folder; name a new folder")
+    here = Path.cwd().resolve()
+    if target.exists() and (target.resolve() == here or target.resolve() in here.parents):
+        raise OutputRefused(f"{target}: is the current folder or holds it; name a new folder")
+    existing = next(p for p in (target, *target.parents) if p.exists() or p == Path(p.anchor))
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise OutputRefused(f"{target}: cannot write there ({existing} is not a writable folder)")
+    holds_files = target.is_dir() and any(not p.is_dir() for p in target.rglob("*"))
+    if holds_files and not force and not _is_countysims(target):
+        raise OutputRefused(
+            f"{target}: the folder holds files countysim did not write; name a new folder, "
+            "or add --force to replace it"
+        )
+
+
+_STALE = re.compile(r"^\..*\.(\d+)\.\w+\.tmp$")  # .<name>.<pid>.<random or old>.tmp
+
+
+def _clean_stale(parent: Path) -> None:
+    """Remove the temporary folders that runs killed before their end left in ``parent``."""
+    for entry in parent.iterdir():
+        match = _STALE.match(entry.name)
+        if match and entry.is_dir() and not entry.is_symlink():
+            pid = int(match[1])
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                shutil.rmtree(entry, ignore_errors=True)
+            except OSError:
+                pass  # alive, another user's
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _stamped(root: str | Path, name: str) -> Path:
@@ -62,23 +133,55 @@ def _stamped(root: str | Path, name: str) -> Path:
     return target
 
 
+def _temporary(parent: Path, name: str) -> tuple[Path, str]:
+    """A new temporary folder in ``parent`` for ``name`` (with the umask's permissions), and
+    the stem that marks it and its siblings as this process's; stale ones are removed."""
+    parent.mkdir(parents=True, exist_ok=True)
+    _clean_stale(parent)
+    stem = f".{name[:40]}.{os.getpid()}"
+    tmp = Path(tempfile.mkdtemp(prefix=f"{stem}.", suffix=".tmp", dir=parent))
+    tmp.chmod(0o777 & ~_umask())
+    return tmp, stem
+
+
+def _move(source: Path, target: Path, stem: str) -> None:
+    """Rename ``source`` to ``target``, replacing it (a folder is moved aside first)."""
+    if target.is_dir() and not target.is_symlink():
+        old = target.with_name(f"{stem}.old.tmp")
+        target.rename(old)
+        source.rename(target)
+        shutil.rmtree(old)
+    else:
+        os.replace(source, target)
+
+
 @contextmanager
 def atomic_dir(target: Path) -> Iterator[Path]:
-    """Yield a temporary folder beside ``target``; on success it replaces ``target``."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    """Yield a temporary folder beside ``target``; on success it replaces ``target``. The
+    folder gets the permissions the user's umask gives (as ``mkdir`` would)."""
+    tmp, stem = _temporary(target.parent, target.name)
     try:
         yield tmp
-        if target.exists():
-            old = target.with_name(f".{target.name}.old-{os.getpid()}")
-            target.rename(old)
-            tmp.rename(target)
-            shutil.rmtree(old)
-        else:
-            tmp.rename(target)
+        _move(tmp, target, stem)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def write_into(folder: Path, write: Callable[[Path], object], inputs: list[str]) -> None:
+    """Add files to ``folder``, written piece by piece (a sweep's), all or nothing:
+    ``write`` gets a temporary folder holding copies of ``inputs`` (the tables it reads);
+    what it adds is then moved in, folders first and ``report.html`` last."""
+    tmp, stem = _temporary(folder, "report")
+    try:
+        for name in inputs:
+            shutil.copyfile(folder / name, tmp / name)
+        write(tmp)
+        made = [p for p in tmp.iterdir() if p.name not in inputs]
+        for path in sorted(made, key=lambda p: (not p.is_dir(), p.name == "report.html")):
+            _move(path, folder / path.name, stem)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def write_table(table: pd.DataFrame, path: Path) -> None:
@@ -125,23 +228,43 @@ def _write_files(results: Results, folder: Path) -> None:
         results.visits.to_parquet(folder / "visits.parquet", index=False)
 
 
+def _target(out: str | Path | None, root: str | Path, name: str, force: bool) -> Path:
+    if out is None:
+        return _stamped(root, name)
+    check_out(Path(out), force)
+    return Path(out)
+
+
 def write_run(
-    results: Results, out: str | Path | None = None, root: str | Path = "results"
+    results: Results,
+    out: str | Path | None = None,
+    root: str | Path = "results",
+    then: Callable[[Path], object] | None = None,
+    force: bool = False,
 ) -> Path:
     """Write scenario.resolved.yaml, manifest.json, summary.csv, replications.csv and, when
     the run was logged, matters.parquet (and visits.parquet with enforcement). ``out``
-    replaces an existing folder of that name."""
-    target = Path(out) if out is not None else _stamped(root, results.scenario.name)
+    replaces a folder of that name that countysim wrote (any folder with ``force``).
+    ``then`` is called with the temporary folder once the tables are in it (the report is
+    drawn there), before it is renamed into place."""
+    target = _target(out, root, results.scenario.name, force)
     with atomic_dir(target) as tmp:
         _write_files(results, tmp)
+        if then is not None:
+            then(tmp)
     return target
 
 
 def write_comparison(
-    comparison: Comparison, out: str | Path | None = None, root: str | Path = "results"
+    comparison: Comparison,
+    out: str | Path | None = None,
+    root: str | Path = "results",
+    then: Callable[[Path], object] | None = None,
+    force: bool = False,
 ) -> Path:
-    """``compare.csv`` and ``manifest.json``, and one run folder per scenario beside them."""
-    target = Path(out) if out is not None else _stamped(root, "compare")
+    """``compare.csv`` and ``manifest.json``, and one run folder per scenario beside them;
+    ``out``, ``then`` and ``force`` as for :func:`write_run`."""
+    target = _target(out, root, "compare", force)
     with atomic_dir(target) as tmp:
         folders: list[str] = []
         for r in comparison.results:
@@ -163,6 +286,8 @@ def write_comparison(
             }
         )
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
+        if then is not None:
+            then(tmp)
     return target
 
 
@@ -246,9 +371,10 @@ def validation_markdown(table: pd.DataFrame, title: str) -> str:
 
 
 def write_validation(table: pd.DataFrame, out: str | Path, title: str) -> Path:
-    """validation.csv and validation.md, atomically."""
-    target = Path(out)
+    """validation.csv, validation.md and manifest.json, atomically."""
+    target = _target(out, "results", "validation", force=False)
     with atomic_dir(target) as tmp:
+        (tmp / "manifest.json").write_text(json.dumps(_manifest({"validation": title}), indent=2))
         table.to_csv(tmp / "validation.csv", index=False)
         (tmp / "validation.md").write_text(validation_markdown(table, title), encoding="utf-8")
     return target
