@@ -232,7 +232,7 @@ def _where(executor: str, workers: int | None, scheduler: str | None) -> dict[st
 
 
 def _reachable(address: str, timeout_s: float = 3) -> None:
-    """Refuse a Dask scheduler address that does not answer within ``timeout_s``
+    """Refuse a Dask scheduler address where no scheduler answers within ``timeout_s``
     (Dask itself would wait 30 s and fail with a traceback)."""
     host, _, port = address.rpartition("://")[2].rpartition(":")
     if not host or not port.isdigit():
@@ -241,9 +241,16 @@ def _reachable(address: str, timeout_s: float = 3) -> None:
         )
     try:
         socket.create_connection((host.strip("[]"), int(port)), timeout=timeout_s).close()
-    except OSError as exc:
-        reason = exc.strerror or str(exc) or type(exc).__name__
-        raise BadInput(f"--scheduler {shown(address)}: cannot connect ({reason})") from None
+        from dask.distributed import Client
+
+        Client(address, timeout=timeout_s).close()
+    except ImportError:
+        raise BadInput("--scheduler needs Dask: pip install 'countysim[dask]'") from None
+    except Exception as exc:  # noqa: BLE001 - whatever answered, it is no scheduler
+        reason = getattr(exc, "strerror", None) or str(exc)[:200] or type(exc).__name__
+        raise BadInput(
+            f"--scheduler {shown(address)}: no Dask scheduler answers ({reason})"
+        ) from None
 
 
 def _command() -> str:

@@ -135,12 +135,13 @@ def read_text(path: Path, encoding: str = "utf-8") -> str:
         raise _Unreadable("file not found") from None
     except OSError as exc:
         raise _Unreadable(f"cannot open the file ({exc.strerror})") from None
-    with os.fdopen(fd, "rb") as f:
-        mode = os.fstat(fd).st_mode
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
         if stat.S_ISDIR(mode):
             raise _Unreadable("is a folder, not a file")
-        if not stat.S_ISREG(mode):
-            raise _Unreadable("is not a regular file (a device, pipe or socket)")
+        raise _Unreadable("is not a regular file (a device, pipe or socket)")
+    with os.fdopen(fd, "rb") as f:
         try:
             data = f.read(MAX_FILE_BYTES + 1)
         except OSError as exc:
@@ -269,6 +270,10 @@ def _resolve_file(
     if "extends" not in data:
         return data, lines
     parent, where = data.pop("extends"), lines[("extends",)]
+    if isinstance(parent, str) and (path.parent / parent).is_dir():
+        raise ScenarioError(
+            [f"{_at(where)}extends: {path.parent / parent}: is a folder, not a file"]
+        )
     if not isinstance(parent, str) or Path(parent).suffix.lower() not in (".yaml", ".yml"):
         raise ScenarioError(
             [f"{_at(where)}extends: expected a .yaml or .yml file name, got {shown(parent)}"]
@@ -293,6 +298,8 @@ def _read_towns_csv(
     def refuse(reason: str) -> ScenarioError:
         return ScenarioError([f"{_at(where)}geography.towns_csv: {reason}"])
 
+    if isinstance(name, str) and (folder / name).is_dir():
+        raise refuse(f"{folder / name}: is a folder, not a file")
     if not isinstance(name, str) or Path(name).suffix.lower() != ".csv":
         raise refuse(f"expected a .csv file name, got {shown(name)}")
     path = folder / name

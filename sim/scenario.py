@@ -213,18 +213,19 @@ class Travel(_Model):
     value_of_time_yuan_per_h: Number = Field(default=12, ge=0)
     """Money value of an hour of a citizen's time (CALIBRATION: local worker ≈ 12 yuan/h)."""
 
-    @model_validator(mode="after")
-    def _shares(self) -> Travel:
-        shared = [m for m in self.modes if m.share is not None]
+    @field_validator("modes")
+    @classmethod
+    def _shares(cls, modes: list[Mode]) -> list[Mode]:
+        shared = [m for m in modes if m.share is not None]
         total = sum(m.share or 0 for m in shared)
         if not shared or abs(total - 1) > 1e-6:
             raise ValueError(f"the shares of the modes must add up to 1, got {total:g}")
         if not any(m.max_km is None and (m.share or 0) > 0 for m in shared):
             raise ValueError("at least one mode with a share must have no max_km")
-        names = [m.name for m in self.modes]
+        names = [m.name for m in modes]
         if len(set(names)) != len(names):
             raise ValueError("mode names must be unique")
-        return self
+        return modes
 
 
 class Point(_Model):
@@ -465,12 +466,13 @@ class Enforcement(_Model):
     """Distance of an enterprise (or incident) from its town centre; each town's
     ``resident_km`` if left out."""
 
-    @model_validator(mode="after")
-    def _shares(self) -> Enforcement:
-        total = sum(r.share for r in self.risk_classes)
-        if self.risk_classes and abs(total - 1) > 1e-6:
-            raise ValueError(f"the shares of risk_classes must add up to 1, got {total:g}")
-        return self
+    @field_validator("risk_classes")
+    @classmethod
+    def _shares(cls, classes: list[RiskClass]) -> list[RiskClass]:
+        total = sum(r.share for r in classes)
+        if classes and abs(total - 1) > 1e-6:
+            raise ValueError(f"the shares must add up to 1, got {total:g}")
+        return classes
 
 
 # --- the scenario -----------------------------------------------------------------------------
