@@ -195,6 +195,8 @@ def _read_yaml(path: Path) -> tuple[Any, dict[Loc, Where]]:
         raise ScenarioError([f"{_at((str(path), exc.line))}{exc.reason}{advice}"]) from None
     if not isinstance(data, dict):
         raise ScenarioError([f"{path}: expected a mapping of scenario fields at the top"])
+    if data and not set(data) & {*_keys_at(()), "extends"}:  # never echo another file's text
+        raise ScenarioError([f"{path}: not a scenario: no top-level key is a scenario field"])
     lines: dict[Loc, Where] = {}
     problems: list[str] = []
     _walk(node, (), str(path), lines, problems)
@@ -224,7 +226,8 @@ def _walk(node: yaml.Node, loc: Loc, file: str, lines: dict[Loc, Where], problem
 def _dotted(loc: Iterable[str | int]) -> str:
     out = ""
     for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+        name = str(part) if len(str(part)) <= 60 else f"{str(part)[:59]}…"
+        out += f"[{part}]" if isinstance(part, int) else (f".{name}" if out else name)
     return out or "(top level)"
 
 
@@ -316,6 +319,8 @@ def _read_towns_csv(
         raise refuse(f"{_at((str(path), exc.line))}{exc.reason}{advice}") from None
     except csv.Error as exc:
         raise refuse(f"{path}:{reader.line_num}: not a readable CSV file ({exc})") from None
+    if "name" not in [key.strip() for key in reader.fieldnames or []]:  # never echo its text
+        raise refuse(f"{path}: expected a header row naming the town fields (name, population, …)")
     towns, lines = [], {}
     for i, (row, line) in enumerate(rows):
         town = {}

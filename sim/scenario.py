@@ -72,8 +72,9 @@ def shown(value: Any, limit: int = 60) -> str:
 
 
 def entry_name(entry: Any) -> Any:
-    """The ``name`` (or ``id``) of an entry of a named list, or None."""
-    return entry.get("name", entry.get("id")) if isinstance(entry, dict) else None
+    """The ``name`` (or ``id``) of an entry of a named list: text or a number, else None."""
+    name = entry.get("name", entry.get("id")) if isinstance(entry, dict) else None
+    return name if isinstance(name, str | int | float) else None
 
 
 def deep_merge(
