@@ -31,7 +31,7 @@ demo: $(STAMP) $(SYSTEM)
 
 test: $(STAMP) $(SYSTEM)
 	$(BIN)/countysim validate --quick --out results/validation-quick
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -m "not slow"
 
 notebooks: $(STAMP) $(SYSTEM)
 	$(BIN)/jupyter nbconvert --to html --execute notebooks/*.ipynb --output-dir results/notebooks \
@@ -40,6 +40,7 @@ notebooks: $(STAMP) $(SYSTEM)
 
 validate: $(STAMP)
 	$(BIN)/countysim validate --out results/validation
+	$(BIN)/python -m pytest -q -m slow
 
 bench: $(STAMP)
 	$(BIN)/python bench/core.py
