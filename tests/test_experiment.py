@@ -241,7 +241,10 @@ def test_cli_compare_and_sweep(tmp_path: Path, county_file: Path) -> None:
         ("halls[0].windows[0].count", "expected PATH=V1,V2"),
         ("halls[0]..count=1,2", "halls[0]..count"),
         ("halls[0].windows[0].count=", "no values"),
-        ("halls[0].windows[0].count=2,-1", "halls[0].windows[0].count: must be ≥ 0, got -1"),
+        (
+            "halls[0].windows[0].count=2,-1",
+            "halls[0].windows[0].count (hall 'County hall'): must be ≥ 0, got -1",
+        ),
         ("horizon.dayz=1,2", "did you mean 'days'"),
         ("halls[0].windows[0].count=[1,2", "--grid"),
     ],
