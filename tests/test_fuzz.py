@@ -213,7 +213,7 @@ def fuzz(seed: int, cases: int, folder: Path) -> Counter:
 
 def test_fuzz_quick_sample(playground: Path) -> None:
     counts = fuzz(seed=2025, cases=12, folder=playground)
-    assert (counts["exit 0"], counts["exit 2"]) == (4, 8)  # both sides reached
+    assert counts["exit 0"] and counts["exit 2"]  # both sides reached (4 and 8 today)
 
 
 @pytest.mark.slow
