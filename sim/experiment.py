@@ -26,7 +26,7 @@ import pandas as pd
 from scipy import stats as st
 
 from sim.model import simulate
-from sim.scenario import Scenario
+from sim.scenario import Scenario, shown
 from sim.stats import (
     METRICS,
     matters_frame,
@@ -236,7 +236,8 @@ class Precision:
                 raise ValueError
         except ValueError:
             raise ValueError(
-                f"--precision: expected METRIC=REL[,max=N] with REL > 0 and N ≥ 2, got {text!r}"
+                "--precision: expected METRIC=REL[,max=N] with REL > 0 and N ≥ 2, "
+                f"got {shown(text)}"
             ) from None
         metric = metric.strip()
         if metric not in METRICS:
@@ -436,13 +437,13 @@ def parse_grid(text: str) -> tuple[str, list[Any]]:
     from sim.loader import _Loader, _parse_path
 
     if "=" not in text:
-        raise ValueError(f"--grid: expected PATH=V1,V2,..., got {text!r}")
+        raise ValueError(f"--grid: expected PATH=V1,V2,..., got {shown(text)}")
     path, raw = (part.strip() for part in text.split("=", 1))
     try:
         _parse_path(path)
         values = yaml.load(f"[{raw}]", Loader=_Loader)
     except (ValueError, yaml.YAMLError) as exc:
-        raise ValueError(f"--grid {text!r}: {exc}") from None
+        raise ValueError(f"--grid {shown(text)}: {exc}") from None
     if not values:
         raise ValueError(f"--grid {path}: no values given")
     return path, values
