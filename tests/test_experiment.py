@@ -185,6 +185,8 @@ def test_cli_compare_and_sweep(tmp_path: Path, county_file: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert "Δ more windows" in result.output
+    busiest = result.output[result.output.index("waits at the busiest halls") :]
+    assert "County hall" in busiest and "Farton centre" in busiest and "wait_min_p90" in busiest
     table = pd.read_csv(tmp_path / "cmp" / "compare.csv")
     assert list(table.columns) == [
         "metric",

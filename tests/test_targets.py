@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from sim.cli import app
+from sim.report import busiest_halls
 from sim.targets import Target, judge, verdict
 from tests.conftest import write_yaml
 
@@ -89,3 +90,16 @@ def test_cli_sweep_names_the_hall_that_misses(tmp_path: Path, county_data: dict)
     assert "(worst there: Farton centre," in text
     report = (tmp_path / "sw" / "report.md").read_text()
     assert "no point of the sweep meets it" in report and "worst hall" in report
+
+
+def test_busiest_halls_rank_by_the_worst_p90_in_any_scenario() -> None:
+    table = pd.DataFrame(
+        [
+            ("wait_min_p90", "all", "a", 0.0), ("wait_min_p90", "hall:Quiet", "a", 1.0),
+            ("wait_min_p90", "hall:Queue", "a", 0.0), ("wait_min_p90", "hall:Queue", "b", 40.0),
+            ("wait_min_p90", "hall:Branch", "b", 5.0), ("wait_min_mean", "hall:Empty", "a", None),
+        ],
+        columns=["metric", "scope", "scenario", "mean"],
+    )  # fmt: skip
+    assert busiest_halls(table, n=2) == ["hall:Queue", "hall:Branch"]
+    assert busiest_halls(table) == ["hall:Queue", "hall:Branch", "hall:Quiet"]
