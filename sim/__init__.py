@@ -8,32 +8,37 @@ Load a scenario, run replications, compare and sweep, read the tables::
     results.summary  # metric, scope, mean, std, ci_low, ci_high, n
     reform = base.with_changes({"halls[0].windows[0].count": 10})
     sim.compare([base, reform], replications=5).table
+
+Names are imported on first use (as SimPy's small ``__init__`` keeps ``import simpy``
+light): ``import sim`` or ``import sim.model`` loads no pandas, YAML or matplotlib.
 """
 
-from sim.experiment import Comparison, Precision, Results, Sweep, compare, run, sweep
-from sim.loader import ScenarioError, dump_scenario, load_scenario
-from sim.model import simulate
-from sim.scenario import Scenario
-from sim.stats import ENFORCEMENT_METRICS, KEY_METRICS, METRICS, replication_metrics, summarise
-from sim.store import load_results
+from __future__ import annotations
 
-__all__ = [
-    "ENFORCEMENT_METRICS",
-    "KEY_METRICS",
-    "METRICS",
-    "Comparison",
-    "Precision",
-    "Results",
-    "Scenario",
-    "ScenarioError",
-    "Sweep",
-    "compare",
-    "dump_scenario",
-    "load_results",
-    "load_scenario",
-    "replication_metrics",
-    "run",
-    "simulate",
-    "summarise",
-    "sweep",
-]
+from importlib import import_module
+from typing import Any
+
+_EXPORTS = {
+    "sim.experiment": ["Comparison", "Precision", "Results", "Sweep", "compare", "run", "sweep"],
+    "sim.loader": ["ScenarioError", "dump_scenario", "load_scenario"],
+    "sim.model": ["simulate"],
+    "sim.scenario": ["Scenario"],
+    "sim.stats": [
+        "ENFORCEMENT_METRICS", "KEY_METRICS", "METRICS", "replication_metrics", "summarise",
+    ],
+    "sim.store": ["load_results"],
+}  # fmt: skip
+_WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module 'sim' has no attribute {name!r}")
+    value = getattr(import_module(_WHERE[name]), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

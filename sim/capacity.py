@@ -21,8 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.demand import DayProfile, weekday_weights
-from sim.geography import CountyMap
+from sim.model.demand import DayProfile, weekday_weights
+from sim.model.geography import CountyMap
 from sim.scenario import Scenario
 
 __all__ = ["OVERLOAD", "Pool", "offered_load"]

@@ -20,7 +20,7 @@ from typing import Any, get_args
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from sim.dists import DISTRIBUTIONS
+from sim.model.dists import DISTRIBUTIONS
 from sim.scenario import (
     ReferenceProblems,
     Scenario,

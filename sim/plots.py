@@ -24,7 +24,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from sim.experiment import Results
-from sim.geography import CountyMap
+from sim.model.geography import CountyMap
 from sim.scenario import Scenario
 from sim.stats import METRICS
 

@@ -19,7 +19,7 @@ import pandas as pd
 
 from sim import plots
 from sim.experiment import Results
-from sim.geography import CountyMap
+from sim.model.geography import CountyMap
 from sim.plots import fmt
 from sim.stats import ENFORCEMENT_METRICS, KEY_METRICS, METRICS, SCOPES
 from sim.store import load_results, slug

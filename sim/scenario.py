@@ -11,14 +11,14 @@ problem. This module reads no files: see :mod:`sim.loader`.
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Iterator
 from functools import cached_property
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from sim.dists import Dist, Integer, Number
+from sim.model.calendar import clock_to_min
+from sim.model.dists import Dist, Integer, Number
 
 __all__ = [
     "Calendar",
@@ -41,19 +41,9 @@ __all__ = [
 MAX_EVENTS = 5_000_000
 """Most requests, routine checks, incidents and enterprise × department schedules a run
 may hold (memory and time stay bounded: about 300 bytes and 50 µs each)."""
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Weight = Annotated[Number, Field(ge=0)]
 """A relative weight or multiplier (≥ 0)."""
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-_CLOCK = re.compile(r"^([01]?\d|2[0-4]):([0-5]\d)$")
-
-
-def clock_to_min(text: str) -> int:
-    """``"08:30"`` -> 510 minutes after midnight; ``"24:00"`` is allowed."""
-    match = _CLOCK.match(text)
-    if match is None or (int(match[1]) == 24 and match[2] != "00"):
-        raise ValueError(f'expected a clock time "HH:MM" between 00:00 and 24:00, got {text!r}')
-    return int(match[1]) * 60 + int(match[2])
 
 
 def closest(name: str, options: list[str] | tuple[str, ...]) -> str:

@@ -15,10 +15,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats as st
 
-from sim.calendar import Clock
-from sim.demand import HALL, ONLINE, STATION
 from sim.model import COMPLETED, IN_SYSTEM
-from sim.records import DONE, INCOMPLETE, SENT_HOME, Records
+from sim.model.calendar import Clock
+from sim.model.demand import HALL, ONLINE, STATION
+from sim.model.records import DONE, INCOMPLETE, SENT_HOME, Records
 from sim.scenario import Scenario
 
 __all__ = [

@@ -165,7 +165,7 @@ def hall_scenario(
 
 
 def _open_min(opening: list[list[str]]) -> float:
-    from sim.scenario import clock_to_min
+    from sim.model.calendar import clock_to_min
 
     return sum(clock_to_min(b) - clock_to_min(a) for a, b in opening)
 
@@ -445,7 +445,7 @@ def _example(name: str, days: int) -> Scenario:
 
 def published_rows(days: int, reps: int) -> Iterator[Row]:
     from sim.experiment import compare
-    from sim.geography import CountyMap
+    from sim.model.geography import CountyMap
 
     base = _example("example-baseline.yaml", days)
     seat_km = CountyMap(base).seat_km

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from sim.dists import as_dist
+from sim.model.dists import as_dist
 
 SPECS = [
     5,

@@ -198,9 +198,9 @@ def test_whistled_up_exactly_when_no_town_team_holds_the_power() -> None:
 
 
 def _plan(scenario):
-    from sim.calendar import Clock
-    from sim.enforcement import enforcement_plan
-    from sim.rng import Streams
+    from sim.model.calendar import Clock
+    from sim.model.enforcement import enforcement_plan
+    from sim.model.rng import Streams
 
     return enforcement_plan(scenario, Clock(scenario), Streams(scenario.seed, 0))
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import sim
-from sim.geography import CountyMap
+from sim.model.geography import CountyMap
 from sim.scenario import Scenario
 from tests.conftest import SCENARIOS
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import sim
-from sim.geography import CountyMap
+from sim.model.geography import CountyMap
 from tests.conftest import SCENARIOS
 
 BASELINE = SCENARIOS / "example-baseline.yaml"

@@ -31,15 +31,18 @@ import math
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import simpy
 
-from sim.calendar import Clock, Period
-from sim.demand import DayProfile
-from sim.records import VisitLog
-from sim.rng import Streams
-from sim.scenario import Scenario
+from sim.model.calendar import Clock, Period
+from sim.model.demand import DayProfile
+from sim.model.records import VisitLog
+from sim.model.rng import Streams
+
+if TYPE_CHECKING:
+    from sim.scenario import Scenario
 
 __all__ = ["INCIDENT", "ROUTINE", "Enforcement", "enforcement_plan"]
 

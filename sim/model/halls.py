@@ -20,12 +20,15 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import simpy
 
-from sim.records import DONE, INCOMPLETE, SENT_HOME, TicketLog
-from sim.scenario import Hall as HallSpec
+from sim.model.records import DONE, INCOMPLETE, SENT_HOME, TicketLog
+
+if TYPE_CHECKING:
+    from sim.scenario import Hall as HallSpec
 
 __all__ = ["Hall", "hall_arrivals", "opening_hours"]
 

@@ -7,15 +7,28 @@ the run ends at midnight after the last working day.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.scenario import WEEKDAYS, Scenario
+if TYPE_CHECKING:
+    from sim.scenario import Scenario
 
-__all__ = ["Clock", "Period"]
+__all__ = ["DAY_MIN", "WEEKDAYS", "Clock", "Period", "clock_to_min"]
 
 DAY_MIN = 1440
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_CLOCK = re.compile(r"^([01]?\d|2[0-4]):([0-5]\d)$")
+
+
+def clock_to_min(text: str) -> int:
+    """``"08:30"`` -> 510 minutes after midnight; ``"24:00"`` is allowed."""
+    match = _CLOCK.match(text)
+    if match is None or (int(match[1]) == 24 and match[2] != "00"):
+        raise ValueError(f'expected a clock time "HH:MM" between 00:00 and 24:00, got {text!r}')
+    return int(match[1]) * 60 + int(match[2])
 
 
 @dataclass(frozen=True)

@@ -7,18 +7,29 @@ and per-matter totals are computed from the ticket log afterwards, in numpy.
 from __future__ import annotations
 
 import bisect
+from typing import TYPE_CHECKING
 
 import numpy as np
 import simpy
 
-from sim.calendar import Clock
-from sim.demand import HALL, ONLINE, RETURN_TURN, STATION, DayProfile, Matters, generate_matters
-from sim.enforcement import Enforcement, enforcement_plan
-from sim.geography import CountyMap
-from sim.halls import Hall, hall_arrivals, opening_hours
-from sim.records import DONE, Records, TicketLog
-from sim.rng import Streams
-from sim.scenario import Scenario
+from sim.model.calendar import Clock
+from sim.model.demand import (
+    HALL,
+    ONLINE,
+    RETURN_TURN,
+    STATION,
+    DayProfile,
+    Matters,
+    generate_matters,
+)
+from sim.model.enforcement import Enforcement, enforcement_plan
+from sim.model.geography import CountyMap
+from sim.model.halls import Hall, hall_arrivals, opening_hours
+from sim.model.records import DONE, Records, TicketLog
+from sim.model.rng import Streams
+
+if TYPE_CHECKING:
+    from sim.scenario import Scenario
 
 __all__ = ["COMPLETED", "IN_SYSTEM", "ONLINE_DONE", "STATION_DONE", "simulate"]
 

@@ -11,10 +11,13 @@ renormalised and the citizen's own uniform draw picks one.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.scenario import Scenario
+if TYPE_CHECKING:
+    from sim.scenario import Scenario
+
 
 __all__ = ["CountyMap", "Trips"]
 

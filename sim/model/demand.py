@@ -16,13 +16,16 @@ same seed see the same citizens.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.calendar import Clock
-from sim.geography import CountyMap
-from sim.rng import Streams
-from sim.scenario import Demand, Scenario, clock_to_min
+from sim.model.calendar import Clock, clock_to_min
+from sim.model.geography import CountyMap
+from sim.model.rng import Streams
+
+if TYPE_CHECKING:
+    from sim.scenario import Demand, Scenario
 
 __all__ = [
     "HALL",
