@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import simpy
 
+from sim.model import COMPLETED, IN_SYSTEM, ONLINE_DONE, STATION_DONE, simulate
 from sim.model.calendar import Clock
 from sim.model.halls import Hall, hall_arrivals, opening_hours
-from sim.model import COMPLETED, IN_SYSTEM, ONLINE_DONE, STATION_DONE, simulate
 from sim.model.records import DONE, INCOMPLETE, PENDING, SENT_HOME, TicketLog
 from sim.scenario import Scenario
 from tests.conftest import mmc_data
