@@ -23,9 +23,8 @@ _EXPORTS = {
     "sim.loader": ["ScenarioError", "dump_scenario", "load_scenario"],
     "sim.model": ["simulate"],
     "sim.scenario": ["Scenario"],
-    "sim.stats": [
-        "ENFORCEMENT_METRICS", "KEY_METRICS", "METRICS", "replication_metrics", "summarise",
-    ],
+    "sim.metrics": ["ENFORCEMENT_METRICS", "KEY_METRICS", "METRICS", "Metric"],
+    "sim.stats": ["replication_metrics", "summarise"],
     "sim.store": ["load_results"],
 }  # fmt: skip
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}

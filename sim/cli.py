@@ -24,9 +24,8 @@ from rich.text import Text
 from sim.capacity import OVERLOAD, Pool, offered_load
 from sim.experiment import Comparison, Precision, Results, Sweep, compare, parse_grid, run, sweep
 from sim.loader import ScenarioError, dump_scenario, load_scenario
-from sim.plots import fmt
+from sim.metrics import ENFORCEMENT_METRICS, KEY_METRICS, fmt
 from sim.scenario import shown
-from sim.stats import ENFORCEMENT_METRICS, KEY_METRICS, METRICS
 from sim.store import (
     OutputRefused,
     check_out,
@@ -37,7 +36,7 @@ from sim.store import (
     write_run,
     write_validation,
 )
-from sim.targets import Target, interval, judge, verdict
+from sim.targets import Target
 
 app = typer.Typer(
     add_completion=False,
@@ -57,19 +56,6 @@ err = Console(
     emoji=False,
     highlight=False,
 )
-
-HALL_COLUMNS = [
-    ("windows", "window_staff"), ("services/day", "throughput_per_day"),
-    ("wait mean min", "wait_min_mean"), ("wait p90 min", "wait_min_p90"),
-    ("utilisation", "window_utilisation"), ("overtime min/day", "overtime_min_per_day"),
-    ("sent home", "sent_home"),
-]  # fmt: skip
-TEAM_COLUMNS = [
-    ("staff", "enforcement_staff"), ("visits", "inspection_visits"),
-    ("checks/visit", "checks_per_visit"), ("coverage", "check_coverage"),
-    ("response p50 min", "response_min_p50"), ("whistled up", "whistled_up"),
-    ("utilisation", "team_utilisation"),
-]  # fmt: skip
 
 
 class BadInput(Exception):
@@ -118,53 +104,37 @@ def _load(scenario: Path, sets: list[str] | None, seed: int | None, days: int | 
     )
 
 
-def _metric_table(summary, metrics: list[str], title: str, caption: str | None = None) -> Table:
+def print_table(frame, title: str, caption: str | None = None, console: Console = out) -> None:
+    """Print a table built by :mod:`sim.tables` (text cells, printed literally)."""
     table = Table(title=title, caption=caption)
-    for column, justify in (("metric", "left"), ("mean", "right"), ("95% CI", "right")):
-        table.add_column(column, justify=justify)
-    table.add_column("meaning", style="dim")
-    everything = summary[summary.scope == "all"].set_index("metric")
-    for metric in metrics:
-        if metric not in everything.index:
-            continue
-        r = everything.loc[metric]
-        low, high = fmt(r.ci_low, metric), fmt(r.ci_high, metric)
-        ci = "–" if math.isnan(r.ci_low) else f"{low} – {high}"
-        table.add_row(metric, fmt(r["mean"], metric), ci, METRICS[metric])
-    return table
-
-
-def _scope_table(summary, kind: str, names: list[str], columns, title: str) -> Table:
-    """One row per hall or team (``kind``), the means of ``columns`` (header, metric)."""
-    table = Table(title=title)
-    table.add_column(kind)
-    for header, _ in columns:
-        table.add_column(header, justify="right")
-    mine = summary[summary.scope.str.startswith(f"{kind}:")]
-    wide = mine.pivot(index="scope", columns="metric", values="mean")
-    for name in names:
-        if f"{kind}:{name}" in wide.index:
-            r = wide.loc[f"{kind}:{name}"]
-            table.add_row(name, *(fmt(r.get(metric), metric) for _, metric in columns))
-    return table
+    for i, column in enumerate(frame.columns):
+        left = i == 0 or column in ("metric", "scope", "meaning") or column.startswith("worst")
+        table.add_column(str(column), justify="left" if left else "right")
+    for row in frame.itertuples(index=False):
+        table.add_row(*(Text(str(v)) for v in row))
+    console.print(table)
 
 
 def print_key_metrics(results: Results, console: Console = out) -> None:
     """The tables printed after a run: county-wide metrics, one line per hall, and the
     same for enforcement and its teams when the scenario has them."""
+    from sim.tables import HALL_COLUMNS, TEAM_COLUMNS, key_table, scope_table
+
     s, scenario = results.summary, results.scenario
     reps = results.replications["replication"].nunique()
     caption = (
         f"{scenario.horizon.days} working days, {reps} replications, seed {results.seed}; "
         "mean and 95% confidence interval over replications"
     )
-    console.print(_metric_table(s, KEY_METRICS, f"{scenario.name} — key metrics", caption))
+    print_table(key_table(s, KEY_METRICS), f"{scenario.name} — key metrics", caption, console)
     halls = [h.name for h in scenario.halls]
-    console.print(_scope_table(s, "hall", halls, HALL_COLUMNS, "per hall (means)"))
+    print_table(scope_table(s, "hall", halls, HALL_COLUMNS), "per hall (means)", None, console)
     if scenario.enforcement is not None:
-        console.print(_metric_table(s, ENFORCEMENT_METRICS, f"{scenario.name} — enforcement"))
+        title = f"{scenario.name} — enforcement"
+        print_table(key_table(s, ENFORCEMENT_METRICS), title, None, console)
         teams = [t.name for t in scenario.enforcement.teams]
-        console.print(_scope_table(s, "team", teams, TEAM_COLUMNS, "per team (means)"))
+        table = scope_table(s, "team", teams, TEAM_COLUMNS)
+        print_table(table, "per team (means)", None, console)
 
 
 @contextmanager
@@ -473,19 +443,10 @@ def report_command(
     _said_report(folder, True)
 
 
-SWEEP_METRICS = [
-    "wait_min_mean",
-    "wait_min_p90",
-    "travel_min",
-    "trips_per_matter",
-    "window_utilisation",
-]
-
-
 def print_comparison(comparison: Comparison, console: Console = out) -> None:
     """Key metrics of each scenario and the paired difference to the first (* where the 95%
     interval excludes 0), then the waits at the busiest halls."""
-    from sim.report import busiest_halls, comparison_rows
+    from sim.tables import busiest_halls, comparison_rows
 
     t = comparison.table
     first = comparison.results[0].scenario
@@ -494,60 +455,28 @@ def print_comparison(comparison: Comparison, console: Console = out) -> None:
         "mean over replications; Δ = paired difference to the first scenario (same "
         "citizens) [95% CI]; * = the interval excludes 0"
     )
-    for title, rows in (
-        (f"comparison to {first.name} (scope all)", comparison_rows(t, metrics)),
-        (
-            "waits at the busiest halls (minutes)",
-            comparison_rows(t, ["wait_min_mean", "wait_min_p90"], busiest_halls(t)),
-        ),
-    ):
-        table = Table(title=title, caption=caption)
-        for column in rows.columns:
-            table.add_column(column, justify="left" if column in ("scope", "metric") else "right")
-        for row in rows.itertuples(index=False):
-            table.add_row(*(str(v) for v in row))
-        console.print(table)
+    title = f"comparison to {first.name} (scope all)"
+    print_table(comparison_rows(t, metrics), title, caption, console)
+    waits = comparison_rows(t, ["wait_min_mean", "wait_min_p90"], busiest_halls(t))
+    print_table(waits, "waits at the busiest halls (minutes)", caption, console)
 
 
 def print_sweep(result: Sweep, targets: list[Target] = (), console: Console = out) -> None:
     """The sweep's points (county-wide means), and each target judged at every hall."""
-    t = result.table
+    from sim.tables import sweep_points, target_table
+    from sim.targets import judge, verdict
+
     grid = list(result.grid)
-    judged = [(target, judge(t, grid, target)) for target in targets]
-    table = Table(
-        title="sweep (scope all, means over replications)",
-        caption="target columns: the hall (team) whose 95% interval is worst at that point, "
-        "mean [95% CI]; ok = every hall's interval meets the target"
-        if targets
-        else None,
-    )
-    for path in grid:
-        table.add_column(path, justify="right")
-    for metric in SWEEP_METRICS:
-        table.add_column(metric, justify="right")
-    for target, j in judged:
-        if j.attrs["swept"]:
-            table.add_column(f"{target.metric} at {j.attrs['swept'][5:]}", justify="right")
-        table.add_column(f"{target} (worst {target.kind})", justify="right")
-    everything = t[t.scope == "all"]
-    for i, point in enumerate(result.points):
-        rows = everything[everything.point == i].set_index("metric")["mean"]
-        cells = []
-        for target, j in judged:
-            r, m = j[j.point == i].iloc[0], target.metric
-            if j.attrs["swept"]:
-                cells.append(interval(r.swept_mean, r.swept_ci_low, r.swept_ci_high, m))
-            where = "–" if r.scope is None else r.scope.split(":", 1)[-1]
-            ok = "ok" if r.met else "no"
-            cells.append(f"{where} {interval(r['mean'], r.ci_low, r.ci_high, m)} {ok}")
-        table.add_row(
-            *(str(v) for v in point.values()),
-            *(fmt(rows.get(m, math.nan), m) for m in SWEEP_METRICS),
-            *cells,
+    title = "sweep (scope all, means over replications)"
+    print_table(sweep_points(result.table, grid), title, None, console)
+    for target in targets:
+        judged = judge(result.table, grid, target)
+        caption = (
+            f"at each point the {target.kind} whose 95% interval is worst decides; mean [95% CI]"
         )
-    console.print(table)
-    for target, j in judged:
-        console.print(verdict(j, grid, target), highlight=False)
+        title = f"target {target}, judged at every {target.kind}"
+        print_table(target_table(judged, grid, target), title, caption, console)
+        console.print(Text(verdict(judged, grid, target)))
 
 
 @app.command("validate")

@@ -23,14 +23,14 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats as st
 
+from sim.metrics import METRICS
 from sim.model import simulate
 from sim.scenario import Scenario, shown
 from sim.stats import (
-    METRICS,
     matters_frame,
     no_data,
+    paired_differences,
     replication_distributions,
     replication_metrics,
     replication_profiles,
@@ -44,7 +44,6 @@ __all__ = [
     "Results",
     "Sweep",
     "compare",
-    "paired_differences",
     "run",
     "sweep",
 ]
@@ -311,26 +310,6 @@ def run(
 
 
 # --- paired comparison ------------------------------------------------------------------------
-
-
-def paired_differences(
-    base: pd.DataFrame, other: pd.DataFrame, level: float = 0.95
-) -> pd.DataFrame:
-    """Per metric and scope: mean of ``other − base`` over matched replications, with its
-    Student-t interval (``diff``, ``diff_ci_low``, ``diff_ci_high``, ``n``)."""
-    metrics = [c for c in base.columns if c in METRICS and c in other.columns]
-    joined = base.melt(["replication", "scope"], metrics, "metric", "base").merge(
-        other.melt(["replication", "scope"], metrics, "metric", "other"),
-        on=["replication", "scope", "metric"],
-    )
-    joined["d"] = joined["other"] - joined["base"]
-    joined = joined.dropna(subset=["d"])
-    grouped = joined.groupby(["metric", "scope"], sort=False)["d"]
-    out = grouped.agg(diff="mean", sd="std", n="count").reset_index()
-    half = st.t.ppf(0.5 + level / 2, out["n"] - 1) * out["sd"] / np.sqrt(out["n"])
-    half = half.where(out["sd"] > 0, 0.0 * out["sd"])  # identical pairs: exactly zero
-    out["diff_ci_low"], out["diff_ci_high"] = out["diff"] - half, out["diff"] + half
-    return out.drop(columns="sd")
 
 
 @dataclass

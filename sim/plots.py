@@ -24,9 +24,9 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from sim.experiment import Results
+from sim.metrics import METRICS, fmt
 from sim.model.geography import CountyMap
 from sim.scenario import Scenario
-from sim.stats import METRICS
 
 __all__ = [
     "CJKFontWarning",
@@ -117,22 +117,6 @@ def _warn_once() -> None:
         CJKFontWarning,
         stacklevel=3,
     )
-
-
-PERCENT = ("share_", "window_utilisation", "team_utilisation", "check_coverage")
-
-
-def fmt(value: float, metric: str = "") -> str:
-    """How numbers appear in captions and tables (percentages for shares)."""
-    if value is None or value != value:
-        return "–"
-    if metric.startswith(PERCENT):
-        return f"{value:.1%}"
-    if value == round(value) or abs(value) >= 1000:
-        return f"{value:,.0f}"
-    if abs(value) >= 100:
-        return f"{value:.0f}"
-    return f"{value:.1f}" if abs(value) >= 10 else f"{value:.3g}"
 
 
 def _clock(minutes: float) -> str:
@@ -642,7 +626,7 @@ def sweep_lines(
             fontsize=8,
         )
     ax.set_xlabel(x_axis)
-    ax.set_ylabel(f"{metric} ({METRICS.get(metric, '')})"[:90])
+    ax.set_ylabel(f"{metric} ({METRICS[metric].description if metric in METRICS else ''})"[:90])
     where = f"the worst {scope[:-6]} at each point" if scope.endswith(":worst") else scope
     ax.set_title(f"{metric} across the sweep ({where}), 95 % interval")
     ax.set_ylim(0, max(ax.get_ylim()[1], 1.0))  # a flat zero still gets a readable axis

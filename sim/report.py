@@ -19,25 +19,22 @@ import pandas as pd
 
 from sim import plots
 from sim.experiment import Results
+from sim.metrics import ENFORCEMENT_METRICS, KEY_METRICS, METRICS, fmt
 from sim.model.geography import CountyMap
-from sim.plots import fmt
-from sim.stats import ENFORCEMENT_METRICS, KEY_METRICS, METRICS, SCOPES
 from sim.store import load_results, slug
-from sim.targets import Target, interval, judge, swept_scope, verdict
+from sim.tables import (
+    HALL_COLUMNS,
+    TEAM_COLUMNS,
+    busiest_halls,
+    comparison_rows,
+    key_table,
+    scope_table,
+    sweep_points,
+    target_table,
+)
+from sim.targets import Target, judge, swept_scope, verdict
 
-__all__ = ["fmt", "fmt_change", "write_report"]
-
-
-def fmt_change(value: float, metric: str = "") -> str:
-    """A signed difference; differences of shares in percentage points."""
-    if value is None or value != value:
-        return "–"
-    text = fmt(abs(value), metric)
-    if text.endswith("%"):
-        text = text[:-1] + " pp"
-    if not any(ch in "123456789" for ch in text):  # rounds to zero: no sign
-        return text
-    return ("+" if value > 0 else "−") + text
+__all__ = ["write_report"]
 
 
 @dataclass
@@ -203,7 +200,7 @@ def _sweep_scope(table: pd.DataFrame, grid: list[str], metric: str) -> str:
     the first axis is a hall's field (halls[i]...) and the metric is a hall's, else the
     whole county."""
     hall = swept_scope(table, grid)
-    return hall if hall and "hall" in SCOPES.get(metric, ()) else "all"
+    return hall if hall and metric in METRICS and "hall" in METRICS[metric].scopes else "all"
 
 
 def sweep_figures(table: pd.DataFrame, grid: list[str], targets: list[Target]) -> list[Figure]:
@@ -235,84 +232,7 @@ def sweep_figures(table: pd.DataFrame, grid: list[str], targets: list[Target]) -
     return figures
 
 
-def target_table(judged: pd.DataFrame, grid: list[str], target: Target) -> pd.DataFrame:
-    """Per point: the grid values, the swept hall's value (where the grid names one), the
-    deciding hall (team) with its mean and interval, and whether the target is met."""
-    m, swept = target.metric, judged.attrs.get("swept")
-    columns = {g: judged[g] for g in grid}
-    if swept:
-        columns[f"{m} at {swept[5:]}"] = [
-            interval(r.swept_mean, r.swept_ci_low, r.swept_ci_high, m) for r in judged.itertuples()
-        ]
-    columns[f"worst {target.kind}"] = ["–" if s is None else s[5:] for s in judged.scope]
-    columns[f"{m} there"] = [interval(r.mean, r.ci_low, r.ci_high, m) for r in judged.itertuples()]
-    columns[f"meets {target}"] = ["yes" if ok else "no" for ok in judged.met]
-    return pd.DataFrame(columns)
-
-
 # --- tables -------------------------------------------------------------------------------------
-
-
-def _key_table(results: Results) -> pd.DataFrame:
-    metrics = KEY_METRICS + (ENFORCEMENT_METRICS if results.scenario.enforcement else [])
-    s = results.summary[results.summary.scope == "all"].set_index("metric")
-    rows = []
-    for m in metrics:
-        if m in s.index:
-            r = s.loc[m]
-            ci = "–" if r.ci_low != r.ci_low else f"{fmt(r.ci_low, m)} – {fmt(r.ci_high, m)}"
-            rows.append(
-                {"metric": m, "mean": fmt(r["mean"], m), "95% CI": ci, "meaning": METRICS[m]}
-            )
-    return pd.DataFrame(rows)
-
-
-def busiest_halls(table: pd.DataFrame, n: int = 5) -> list[str]:
-    """The ``n`` hall scopes with the longest 90th-percentile wait in any of the compared
-    scenarios (then the longest mean wait): where a county-wide figure hides a queue."""
-    waits = table[table.scope.str.startswith("hall:") & table["mean"].notna()]
-    waits = waits.pivot_table(index="scope", columns="metric", values="mean", aggfunc="max")
-    if waits.empty:
-        return []
-    order = waits.reindex(columns=["wait_min_p90", "wait_min_mean"]).fillna(0)
-    order = order.sort_values(["wait_min_p90", "wait_min_mean"], ascending=False)
-    return order.index[:n].tolist()
-
-
-def comparison_rows(
-    table: pd.DataFrame, metrics: list[str], scopes: list[str] = ("all",)
-) -> pd.DataFrame:
-    """Each scenario's mean and the paired difference to the first (* where the 95 %
-    interval excludes 0), one row per scope and metric; a ``scope`` column when more than
-    the county as a whole."""
-    names = list(dict.fromkeys(table.scenario))
-    rows = []
-    for scope in scopes:
-        here = table[(table.scope == scope) & table.metric.isin(metrics)]
-        for m in metrics:
-            part = here[here.metric == m].set_index("scenario")
-            if part.empty:
-                continue
-            row = {"scope": scope.split(":", 1)[-1], "metric": m}
-            for i, name in enumerate(names):
-                if name not in part.index:
-                    row[name] = "–"
-                    if i:
-                        row[f"Δ {name} [95% CI]"] = "–"
-                    continue
-                r = part.loc[name]
-                row[name] = fmt(r["mean"], m)
-                if i:
-                    mark = " *" if r["significant"] else ""
-                    row[f"Δ {name} [95% CI]"] = (
-                        "–"
-                        if r["diff"] != r["diff"]
-                        else f"{fmt_change(r['diff'], m)} [{fmt_change(r['diff_ci_low'], m)}, "
-                        f"{fmt_change(r['diff_ci_high'], m)}]{mark}"
-                    )
-            rows.append(row)
-    frame = pd.DataFrame(rows)
-    return frame.drop(columns="scope") if list(scopes) == ["all"] and len(frame) else frame
 
 
 # --- writing ----------------------------------------------------------------------------------
@@ -413,16 +333,6 @@ def write_report(folder: str | Path, targets: list[Target] | None = None) -> Pat
         grid = [c for c in table.columns[1 : list(table.columns).index("metric")]]
         targets = targets or []
         figures = sweep_figures(table, grid, targets)
-        wide = table[
-            (table.scope == "all")
-            & table.metric.isin(
-                ["wait_min_mean", "wait_min_p90", "travel_min", "window_utilisation"]
-            )
-        ]
-        wide = wide.pivot_table(index=["point", *grid], columns="metric", values="mean")
-        wide = wide.reset_index().drop(columns="point")
-        for column in wide.columns[len(grid) :]:
-            wide[column] = [fmt(v, column) for v in wide[column]]
         judged = [(t, judge(table, grid, t)) for t in targets]
         return _write(
             folder,
@@ -432,7 +342,7 @@ def write_report(folder: str | Path, targets: list[Target] | None = None) -> Pat
                 "and scope with its 95 % interval.",
                 *(verdict(j, grid, t) for t, j in judged),
             ],
-            [("Points (means, scope all)", wide)]
+            [("Points (means, scope all)", sweep_points(table, grid))]
             + [
                 (f"Target {t}, judged at every {t.kind}", target_table(j, grid, t))
                 for t, j in judged
@@ -440,11 +350,15 @@ def write_report(folder: str | Path, targets: list[Target] | None = None) -> Pat
             figures,
         )
     results = load_results(folder)
-    figures = scenario_figures({results.scenario.name: results})
-    return _write(
-        folder,
-        results.scenario.name,
-        _describe(results),
-        [("Key metrics", _key_table(results))],
-        figures,
-    )
+    scenario, summary = results.scenario, results.summary
+    figures = scenario_figures({scenario.name: results})
+    metrics = KEY_METRICS + (ENFORCEMENT_METRICS if scenario.enforcement else [])
+    halls = [h.name for h in scenario.halls]
+    tables = [
+        ("Key metrics", key_table(summary, metrics)),
+        ("Per hall (means)", scope_table(summary, "hall", halls, HALL_COLUMNS)),
+    ]
+    if scenario.enforcement:
+        teams = [t.name for t in scenario.enforcement.teams]
+        tables.append(("Per team (means)", scope_table(summary, "team", teams, TEAM_COLUMNS)))
+    return _write(folder, scenario.name, _describe(results), tables, figures)

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats as st
+from scipy.special import stdtrit
 
+from sim.metrics import METRICS
 from sim.model import COMPLETED, IN_SYSTEM
 from sim.model.calendar import Clock
 from sim.model.demand import HALL, ONLINE, STATION
@@ -22,13 +23,10 @@ from sim.model.records import DONE, INCOMPLETE, SENT_HOME, Records
 from sim.scenario import Scenario
 
 __all__ = [
-    "ENFORCEMENT_METRICS",
-    "KEY_METRICS",
-    "METRICS",
-    "NO_DATA",
-    "SCOPES",
+    "half_width",
     "matters_frame",
     "no_data",
+    "paired_differences",
     "replication_distributions",
     "replication_metrics",
     "replication_profiles",
@@ -36,124 +34,14 @@ __all__ = [
     "visits_frame",
 ]
 
-METRICS: dict[str, str] = {
-    "matters": "requests that arose (all channels)",
-    "in_person": "matters taken to a hall",
-    "share_online": "share of matters done online",
-    "share_station": "share of matters handled by a village station",
-    "completed": "in-person matters completed by the horizon",
-    "in_system": "in-person matters still open at the horizon",
-    "trips_per_matter": "trips to a hall per in-person matter",
-    "share_one_trip": "share of completed in-person matters done in one trip",
-    "share_two_trips": "share of completed in-person matters that took two trips",
-    "travel_min": "round-trip travel minutes per in-person matter, all trips",
-    "travel_km": "km travelled per in-person matter, all trips",
-    "visits": "tickets drawn (visits to a hall)",
-    "wait_min_mean": "mean minutes from ticket to service (or to being sent home)",
-    "wait_min_p50": "median wait per visit, minutes",
-    "wait_min_p90": "90th percentile of wait per visit, minutes",
-    "service_min": "mean minutes at the window per service",
-    "citizen_hours": "hours citizens spent travelling, waiting and at windows (total)",
-    "citizen_cost_yuan": "citizens' time (value of time) plus travel costs, yuan (total)",
-    "days_to_complete": "working days from request to completion (in-person, completed)",
-    "sent_home": "tickets still waiting at closing, sent home (total)",
-    "throughput_per_day": "services per working day",
-    "window_utilisation": "share of open window-minutes spent serving (service after a "
-    "closing not counted)",
-    "overtime_min_per_day": "window-minutes of service after a closing (lunch or evening), "
-    "per working day",
-    "queue_len_mean": "mean number waiting: ticket-minutes waited / minutes open",
-    "window_staff": "windows (staff)",
-    "checks_scheduled": "routine checks due within the horizon",
-    "checks_done": "routine checks done (a joint visit may do some early)",
-    "check_coverage": "share of the checks due within the horizon that were done",
-    "backlog": "checks due within the horizon and not done",
-    "inspection_visits": "routine visits to enterprises",
-    "visits_per_enterprise_per_year": "routine visits per enterprise, per year",
-    "share_enterprises_over_12_visits": "share of enterprises visited more than 12 times a year",
-    "checks_per_visit": "checks done per routine visit",
-    "incidents": "incidents reported",
-    "incidents_open": "incidents not yet answered at the horizon",
-    "response_min_mean": "mean minutes from report to a crew on site",
-    "response_min_p50": "median response, minutes",
-    "response_min_p90": "90th percentile of response, minutes",
-    "share_response_within_30min": "share of answered incidents with a crew on site within 30 min",
-    "whistled_up": "incidents answered by a county team because no town team holds the power",
-    "team_utilisation": "share of crew working minutes spent driving or on site (work after "
-    "a closing not counted)",
-    "team_overtime_min_per_day": "crew-minutes driving or on site after a closing, per working day",
-    "team_km": "km driven by crews (total)",
-    "enforcement_staff": "inspectors (crews × inspectors per crew)",
-}
-
-_CITIZEN = ("all", "hall", "town")
-_ENFORCEMENT = ("all", "team", "town")
-SCOPES: dict[str, tuple[str, ...]] = {
-    **{m: _CITIZEN for m in list(METRICS)[: list(METRICS).index("throughput_per_day") + 1]},
-    **dict.fromkeys(
-        ("window_utilisation", "overtime_min_per_day", "queue_len_mean", "window_staff"),
-        ("all", "hall"),
-    ),
-    **{m: _ENFORCEMENT for m in list(METRICS)[list(METRICS).index("checks_scheduled") :]},
-    **dict.fromkeys(
-        ("team_utilisation", "team_overtime_min_per_day", "team_km", "enforcement_staff"),
-        ("all", "team"),
-    ),
-}
-"""The kinds of scope each metric is reported for (``all``, ``hall``, ``team``, ``town``)."""
-
-NO_DATA: dict[str, str] = {
-    **dict.fromkeys(("share_online", "share_station"), "no requests"),
-    **dict.fromkeys(
-        ("trips_per_matter", "travel_min", "travel_km"), "no matter taken to a hall in person"
-    ),
-    **dict.fromkeys(
-        ("share_one_trip", "share_two_trips", "days_to_complete"),
-        "no in-person matter completed",
-    ),
-    **dict.fromkeys(("wait_min_mean", "wait_min_p50", "wait_min_p90"), "no visit to a hall"),
-    "service_min": "no service done",
-    "window_utilisation": "no windows",
-    "check_coverage": "no routine check due",
-    **dict.fromkeys(
-        ("visits_per_enterprise_per_year", "share_enterprises_over_12_visits"), "no enterprises"
-    ),
-    "checks_per_visit": "no routine visit",
-    **dict.fromkeys(
-        (
-            "response_min_mean",
-            "response_min_p50",
-            "response_min_p90",
-            "share_response_within_30min",
-        ),
-        "no incident answered",
-    ),
-    "team_utilisation": "no crews",
-}
-"""Why a metric can have no value in a scope it applies to (NaN in the tables)."""
-
 
 def no_data(summary: pd.DataFrame) -> dict[str, dict]:
     """Metrics without a value in some scope, with the reason and the scopes (manifest)."""
     empty = summary[summary["mean"].isna()]
     return {
-        metric: {"reason": NO_DATA.get(metric, "no data"), "scopes": rows["scope"].tolist()}
+        metric: {"reason": METRICS[metric].no_data, "scopes": rows["scope"].tolist()}
         for metric, rows in empty.groupby("metric", sort=False)
     }
-
-
-KEY_METRICS = [
-    "matters", "share_online", "trips_per_matter", "share_one_trip", "travel_min",
-    "wait_min_mean", "wait_min_p90", "days_to_complete", "sent_home", "window_utilisation",
-    "citizen_hours",
-]  # fmt: skip
-"""The citizen metrics a planner reads first (tables, reports, comparisons)."""
-ENFORCEMENT_METRICS = [
-    "checks_scheduled", "check_coverage", "visits_per_enterprise_per_year", "checks_per_visit",
-    "response_min_p50", "response_min_p90", "share_response_within_30min", "whistled_up",
-    "team_utilisation", "enforcement_staff",
-]  # fmt: skip
-"""The enforcement metrics a planner reads first."""
 
 
 def _q(values: np.ndarray, q: float) -> float:
@@ -381,9 +269,38 @@ def replication_metrics(scenario: Scenario, records: Records) -> pd.DataFrame:
     return frame.reindex(columns=["scope", *columns])
 
 
+def half_width(std, n, level: float = 0.95):
+    """Half-width of the Student-t interval of a mean of ``n`` values with sample standard
+    deviation ``std`` (NaN where n < 2). Works on numbers and on pandas/numpy columns."""
+    n = np.asarray(n, dtype=float)
+    df = np.where(n >= 2, n - 1, np.nan)
+    half = stdtrit(df, 0.5 + level / 2) * np.asarray(std, dtype=float) / np.sqrt(n)
+    return half if half.ndim else float(half)
+
+
+def paired_differences(
+    base: pd.DataFrame, other: pd.DataFrame, level: float = 0.95
+) -> pd.DataFrame:
+    """Per metric and scope: mean of ``other − base`` over matched replications, with its
+    Student-t interval (``diff``, ``diff_ci_low``, ``diff_ci_high``, ``n``)."""
+    metrics = [c for c in base.columns if c in METRICS and c in other.columns]
+    joined = base.melt(["replication", "scope"], metrics, "metric", "base").merge(
+        other.melt(["replication", "scope"], metrics, "metric", "other"),
+        on=["replication", "scope", "metric"],
+    )
+    joined["d"] = joined["other"] - joined["base"]
+    joined = joined.dropna(subset=["d"])
+    grouped = joined.groupby(["metric", "scope"], sort=False)["d"]
+    out = grouped.agg(diff="mean", sd="std", n="count").reset_index()
+    half = pd.Series(half_width(out["sd"], out["n"], level), index=out.index)
+    half = half.where(out["sd"] > 0, 0.0 * out["sd"])  # identical pairs: exactly zero
+    out["diff_ci_low"], out["diff_ci_high"] = out["diff"] - half, out["diff"] + half
+    return out.drop(columns="sd")
+
+
 def summarise(replications: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     """``metric, scope, mean, std, ci_low, ci_high, n`` from per-replication rows: a row for
-    every metric in every scope it applies to (:data:`SCOPES`); ``n`` counts the replications
+    every metric in every scope it applies to (``Metric.scopes``); ``n`` counts the replications
     with a value, and a metric with none has mean NaN (see :func:`no_data`).
 
     The interval is Student's t over replications, truncated to where the metric can lie
@@ -392,14 +309,13 @@ def summarise(replications: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     metrics = [c for c in replications.columns if c in METRICS]
     long = replications.melt(id_vars=["scope"], value_vars=metrics, var_name="metric")
     kind = long["scope"].str.split(":").str[0]
-    applies = np.array([k in SCOPES[m] for m, k in zip(long["metric"], kind, strict=True)])
+    applies = np.array([k in METRICS[m].scopes for m, k in zip(long["metric"], kind, strict=True)])
     long = long[long["value"].notna() | applies]  # kept with NaN: no data, said in no_data
     grouped = long.groupby(["metric", "scope"], sort=False)["value"]
     out = grouped.agg(mean="mean", std="std", n="count").reset_index()
-    half = st.t.ppf(0.5 + level / 2, out["n"] - 1) * out["std"] / np.sqrt(out["n"])
-    half = half.where(out["n"] >= 2)
+    half = half_width(out["std"], out["n"], level)
     # every metric is ≥ 0 and shares are ≤ 1: truncating the interval keeps its coverage
-    share = out["metric"].str.startswith("share_") | (out["metric"] == "check_coverage")
+    share = out["metric"].map(lambda m: METRICS[m].share)
     out["ci_low"] = (out["mean"] - half).clip(lower=0)
     out["ci_high"] = (out["mean"] + half).where(~share, (out["mean"] + half).clip(upper=1))
     order = {name: i for i, name in enumerate(METRICS)}

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from sim.loader import dump_scenario, load_scenario
+from sim.metrics import fmt
 
 if TYPE_CHECKING:
     from sim.experiment import Comparison, Results
@@ -331,14 +332,6 @@ def load_results(folder: str | Path) -> Results:
     )
 
 
-def _num(value: float) -> str:
-    if value is None or value != value:
-        return "–"
-    if abs(value) >= 100:
-        return f"{value:,.0f}"
-    return f"{value:.3g}"
-
-
 def validation_markdown(table: pd.DataFrame, title: str) -> str:
     """The validation table as Markdown, one section per group."""
     lines = [f"# {title}", ""]
@@ -359,12 +352,12 @@ def validation_markdown(table: pd.DataFrame, title: str) -> str:
         for r in rows.itertuples():
             note = "" if r.note != r.note else r.note  # NaN when read back from CSV
             case, note = (str(text).replace("|", "\\|") for text in (r.case, note))
-            ci = "" if r.ci_low != r.ci_low else f" [{_num(r.ci_low)}, {_num(r.ci_high)}]"
-            tolerance = "–" if r.tolerance != r.tolerance else f"±{_num(r.tolerance)}"
+            ci = "" if r.ci_low != r.ci_low else f" [{fmt(r.ci_low)}, {fmt(r.ci_high)}]"
+            tolerance = "–" if r.tolerance != r.tolerance else f"±{fmt(r.tolerance)}"
             result = {True: "pass", False: "**FAIL**"}.get(r.passed, "informs")
             lines.append(
-                f"| {case} | {r.quantity} | {_num(r.reference)} | {r.reference_kind} | "
-                f"{_num(r.simulated)}{ci} | {tolerance} | {result} | {note} |"
+                f"| {case} | {r.quantity} | {fmt(r.reference)} | {r.reference_kind} | "
+                f"{fmt(r.simulated)}{ci} | {tolerance} | {result} | {note} |"
             )
         lines.append("")
     return "\n".join(lines)

@@ -15,41 +15,26 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from sim.plots import fmt
-from sim.stats import METRICS, SCOPES
+from sim.metrics import METRICS, fmt
 
-__all__ = ["HIGHER_IS_BETTER", "Target", "interval", "judge", "swept_scope", "verdict"]
-
-HIGHER_IS_BETTER = frozenset(
-    {
-        "share_online",
-        "share_station",
-        "share_one_trip",
-        "completed",
-        "throughput_per_day",
-        "checks_done",
-        "check_coverage",
-        "share_response_within_30min",
-    }
-)
-"""Metrics whose target is a floor (``≥``); every other target is a ceiling (``≤``)."""
+__all__ = ["Target", "interval", "judge", "swept_scope", "verdict"]
 
 
 @dataclass(frozen=True)
 class Target:
-    """``metric`` must stay at or under ``value`` (at or above it for :data:`HIGHER_IS_BETTER`)."""
+    """``metric`` must stay at or under ``value`` (at or above it where more is better)."""
 
     metric: str
     value: float
 
     @property
     def ceiling(self) -> bool:
-        return self.metric not in HIGHER_IS_BETTER
+        return not METRICS[self.metric].higher_is_better
 
     @property
     def kind(self) -> str:
         """The units it is judged at: ``hall``, ``team`` or (neither applies) ``all``."""
-        scopes = SCOPES.get(self.metric, ("all",))
+        scopes = METRICS[self.metric].scopes
         return "hall" if "hall" in scopes else "team" if "team" in scopes else "all"
 
     def __str__(self) -> str:

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 import sim
 from sim.cli import app
-from sim.stats import METRICS
+from sim.metrics import METRICS
 
 runner = CliRunner()
 

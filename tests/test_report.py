@@ -15,9 +15,9 @@ from typer.testing import CliRunner
 from sim import plots
 from sim.cli import app
 from sim.experiment import compare, sweep
-from sim.report import fmt, write_report
+from sim.metrics import ENFORCEMENT_METRICS, KEY_METRICS, fmt
+from sim.report import write_report
 from sim.scenario import Scenario
-from sim.stats import ENFORCEMENT_METRICS, KEY_METRICS
 from tests.test_enforcement import enforcement_county
 
 runner = CliRunner()

@@ -11,9 +11,10 @@ import pandas as pd
 from typer.testing import CliRunner
 
 from sim.cli import app
+from sim.metrics import METRICS
 from sim.model import simulate
 from sim.scenario import Scenario
-from sim.stats import SCOPES, replication_metrics
+from sim.stats import replication_metrics
 from tests.conftest import write_yaml
 from tests.test_enforcement import enforcement_county
 
@@ -75,7 +76,7 @@ def test_no_visits_still_gives_every_row_with_a_reason(tmp_path: Path, county_da
     assert set(no_data["wait_min_mean"]["scopes"]) == set(scopes)
     assert no_data["travel_min"]["reason"] == "no matter taken to a hall in person"
     # every metric of the run is there for every scope it applies to
-    for metric, kinds in SCOPES.items():
+    for metric, kinds in ((m.name, m.scopes) for m in METRICS.values()):
         if metric in set(summary.metric):
             have = set(summary[summary.metric == metric].scope.str.split(":").str[0])
             assert have == set(kinds) & {"all", "hall", "town"}, metric

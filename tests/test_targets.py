@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from sim.cli import app
-from sim.report import busiest_halls
+from sim.tables import busiest_halls
 from sim.targets import Target, judge, verdict
 from tests.conftest import write_yaml
 
