@@ -16,7 +16,7 @@ from scipy import stats as st
 
 from sim.model import simulate
 from sim.scenario import Scenario
-from sim.theory import erlang_c, mmc_mean_wait
+from sim.validation.theory import erlang_c, mmc_mean_wait
 from tests.conftest import mmc_data
 
 WARMUP = 2
