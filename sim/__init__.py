@@ -25,7 +25,7 @@ _EXPORTS = {
     "sim.scenario": ["Scenario"],
     "sim.metrics": ["ENFORCEMENT_METRICS", "KEY_METRICS", "METRICS", "Metric"],
     "sim.stats": ["replication_metrics", "summarise"],
-    "sim.store": ["load_results"],
+    "sim.store": ["load_results", "save"],
 }  # fmt: skip
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
 __all__ = sorted(_WHERE)

@@ -13,30 +13,20 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
-from sim.capacity import OVERLOAD, Pool, offered_load
-from sim.experiment import Comparison, Precision, Results, Sweep, compare, parse_grid, run, sweep
-from sim.loader import ScenarioError, dump_scenario, load_scenario
+from sim.errors import BadInput, OutputRefused, ScenarioError, shown
 from sim.metrics import ENFORCEMENT_METRICS, KEY_METRICS, fmt
-from sim.scenario import shown
-from sim.store import (
-    OutputRefused,
-    check_out,
-    countysim_version,
-    slug,
-    write_comparison,
-    write_into,
-    write_run,
-    write_validation,
-)
-from sim.targets import Target
+
+if TYPE_CHECKING:  # the commands import what they need: `countysim --help` stays fast
+    from sim.capacity import Pool
+    from sim.experiment import Comparison, Results, Sweep
+    from sim.targets import Target
 
 app = typer.Typer(
     add_completion=False,
@@ -56,10 +46,6 @@ err = Console(
     emoji=False,
     highlight=False,
 )
-
-
-class BadInput(Exception):
-    """A command-line value that is not a scenario problem (exit 2)."""
 
 
 def _error(message: str, label: str = "error: ") -> None:
@@ -98,6 +84,8 @@ SetOpt = Annotated[
 
 
 def _load(scenario: Path, sets: list[str] | None, seed: int | None, days: int | None):
+    from sim.loader import load_scenario
+
     options = {"--seed": ("seed", seed), "--days": ("horizon.days", days)}
     return load_scenario(
         scenario, sets or [], {k: v for k, v in options.items() if v[1] is not None}
@@ -144,6 +132,8 @@ def _progress(total: int, quiet: bool, label: str) -> Iterator[Callable[[int], N
     if quiet or not sys.stderr.isatty():
         yield None
         return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     bar = Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -252,6 +242,10 @@ def run_command(
     force: ForceOpt = False,
 ) -> None:
     """Run a scenario and write results/<scenario>-<stamp>/ with figures and a report."""
+    from sim.capacity import offered_load
+    from sim.experiment import Precision, run
+    from sim.store import check_out, write_run
+
     loaded = _load(scenario, set_, seed, days)
     where = _where(executor, workers, scheduler)
     try:
@@ -303,6 +297,9 @@ def compare_command(
     """Compare scenarios with the same citizens: differences to the first, with 95% CIs.
 
     Writes results/compare-<stamp>/ (compare.csv, one run folder per scenario, report)."""
+    from sim.experiment import compare
+    from sim.store import check_out, write_comparison
+
     if len(scenarios) < 2:
         raise BadInput("compare needs at least two scenario files")
     loaded = [_load(path, set_, None, days) for path in scenarios]
@@ -363,6 +360,9 @@ def sweep_command(
     """Run a scenario at every combination of grid values; resumes when interrupted.
 
     Writes sweep.csv; finished points are read back, not re-run (--force re-runs)."""
+    from sim.experiment import parse_grid, sweep
+    from sim.store import check_out, slug, sweep_checkpoints, write_into, write_table
+
     loaded = _load(scenario, set_, seed, days)
     where = _where(executor, workers, scheduler)
     targets = _targets(target)
@@ -374,7 +374,10 @@ def sweep_command(
     check_out(folder, force)
     points = math.prod(len(v) for v in axes.values())
     with _progress(points * replications, quiet, f"sweep ({points} points)") as tick:
-        result = sweep(loaded, axes, replications, out=folder, force=force, progress=tick, **where)
+        finished, on_point = sweep_checkpoints(folder, force)
+        result = sweep(loaded, axes, replications, finished=finished, on_point=on_point,
+                       progress=tick, **where)  # fmt: skip
+    write_table(result.table, folder / "sweep.csv")
     print_sweep(result, targets)
     if figures:
         write_into(folder, _draw(targets), ["sweep.csv"])
@@ -398,6 +401,8 @@ TargetOpt = Annotated[
 
 
 def _targets(texts: list[str] | None) -> list[Target]:
+    from sim.targets import Target
+
     try:
         return [Target.parse(text) for text in texts or []]
     except ValueError as exc:
@@ -490,6 +495,7 @@ def validate_command(
     """Check the engine against queueing theory, Ciw and the published figures.
 
     Writes validation.md and validation.csv; exits 1 if a theory or peer check fails."""
+    from sim.store import check_out, write_validation
     from sim.validation import validate
 
     check_out(out_dir)
@@ -528,6 +534,9 @@ def check_command(
     """Validate a scenario, print it resolved (after extends and --set), and the load its
     demand puts on every hall's windows (a warning where a pool is nearly or over full)."""
     loaded = _load(scenario, set_, None, None)
+    from sim.capacity import OVERLOAD, offered_load
+    from sim.loader import dump_scenario
+
     sys.stdout.write(dump_scenario(loaded))
     pools = offered_load(loaded)
     table = Table(
@@ -556,6 +565,8 @@ def check_command(
 
 
 def _warn_overload(pools: list[Pool]) -> None:
+    from sim.capacity import OVERLOAD
+
     for p in pools:
         if p.load >= OVERLOAD:
             err.print(
@@ -571,7 +582,9 @@ def _warn_overload(pools: list[Pool]) -> None:
 
 def _version(value: bool) -> None:
     if value:
-        out.print(f"countysim {countysim_version()}")
+        from importlib.metadata import version
+
+        out.print(f"countysim {version('countysim')}")
         raise typer.Exit()
 
 

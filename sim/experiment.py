@@ -13,29 +13,22 @@ import hashlib
 import itertools
 import json
 import math
-import os
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from sim.errors import ScenarioError, closest, shown
 from sim.metrics import METRICS
-from sim.model import simulate
-from sim.scenario import Scenario, shown
+from sim.runner import Executor, Outcome, Progress, Runner, Task
+from sim.scenario import Scenario
 from sim.stats import (
-    matters_frame,
     no_data,
     paired_differences,
-    replication_distributions,
-    replication_metrics,
-    replication_profiles,
     summarise,
-    visits_frame,
 )
 
 __all__ = [
@@ -48,112 +41,8 @@ __all__ = [
     "sweep",
 ]
 
-Executor = Literal["serial", "processes", "dask"]
-Progress = Callable[[int], None]
-
 
 # --- one replication, and running many --------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Task:
-    """One replication to run; ``key`` says whose it is (scenario or sweep point)."""
-
-    key: Any
-    scenario: Scenario
-    seed: int
-    replication: int
-    log: bool = False
-
-
-@dataclass
-class Outcome:
-    key: Any
-    replication: int
-    metrics: pd.DataFrame
-    distributions: pd.DataFrame
-    profiles: pd.DataFrame
-    matters: pd.DataFrame | None
-    visits: pd.DataFrame | None
-
-
-def replicate(task: Task) -> Outcome:
-    """Run one task (a plain function, so processes and Dask workers can run it)."""
-    records = simulate(task.scenario, task.replication, task.seed)
-    metrics = replication_metrics(task.scenario, records)
-    tables = [
-        metrics,
-        replication_distributions(task.scenario, records),
-        replication_profiles(task.scenario, records),
-    ]
-    for table in tables:
-        table.insert(0, "replication", task.replication)
-    matters = visits = None
-    if task.log:
-        matters = matters_frame(task.scenario, records, task.replication)
-        if records.visits is not None:
-            visits = visits_frame(task.scenario, records, task.replication)
-    return Outcome(task.key, task.replication, *tables, matters, visits)
-
-
-@dataclass(frozen=True)
-class Runner:
-    """Where replications run: ``serial``, local ``processes`` or ``dask``.
-
-    ``workers`` defaults to all cores; for Dask, ``scheduler`` is the address of an
-    existing cluster (``tcp://host:8786``), or a local cluster is started.
-    """
-
-    executor: Executor = "processes"
-    workers: int | None = None
-    scheduler: str | None = None
-
-    def map(self, tasks: Sequence[Task], progress: Progress | None = None) -> Iterator[Outcome]:
-        """Outcomes of ``tasks`` as they finish (in any order)."""
-        tasks = list(tasks)
-        workers = self.workers or os.cpu_count() or 1
-        if self.executor == "serial" or (self.executor == "processes" and workers == 1):
-            yield from _count(map(replicate, tasks), progress)
-        elif self.executor == "processes":
-            with ProcessPoolExecutor(max_workers=min(workers, len(tasks) or 1)) as pool:
-                futures = [pool.submit(replicate, t) for t in tasks]
-                yield from _count((f.result() for f in as_completed(futures)), progress)
-        elif self.executor == "dask":
-            yield from _count(self._dask(tasks, workers), progress)
-        else:
-            raise ValueError(f"unknown executor {self.executor!r}: serial, processes or dask")
-
-    def _dask(self, tasks: list[Task], workers: int) -> Iterator[Outcome]:
-        try:
-            from dask.distributed import Client, LocalCluster
-            from dask.distributed import as_completed as dask_completed
-        except ImportError:  # pragma: no cover - dask is in the dev install
-            raise ValueError("the dask executor needs: pip install 'countysim[dask]'") from None
-        if self.scheduler:
-            client, cluster = Client(self.scheduler), None
-        else:
-            cluster = LocalCluster(
-                n_workers=workers,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=":0",  # any free port: clusters never collide
-            )
-            client = Client(cluster)
-        try:
-            futures = client.map(replicate, tasks, pure=False)
-            for future in dask_completed(futures):
-                yield future.result()
-        finally:
-            client.close()
-            if cluster is not None:
-                cluster.close()
-
-
-def _count(outcomes: Iterable[Outcome], progress: Progress | None) -> Iterator[Outcome]:
-    for n, outcome in enumerate(outcomes, 1):
-        if progress:
-            progress(n)
-        yield outcome
 
 
 # --- results of one scenario ------------------------------------------------------------------
@@ -180,12 +69,6 @@ class Results:
     wall_s: float = 0.0
     info: dict = field(default_factory=dict)
     """Goes into manifest.json: executor, precision target and outcome, command."""
-
-    def save(self, out: str | Path | None = None, root: str | Path = "results") -> Path:
-        """Write the run's folder (see :func:`sim.store.write_run`); return its path."""
-        from sim.store import write_run
-
-        return write_run(self, out=out, root=root)
 
     def metric(self, name: str, scope: str = "all") -> pd.Series:
         """One row of the summary: mean, std, ci_low, ci_high, n."""
@@ -240,8 +123,6 @@ class Precision:
             ) from None
         metric = metric.strip()
         if metric not in METRICS:
-            from sim.scenario import closest
-
             raise ValueError(
                 f"--precision: unknown metric {metric!r}{closest(metric, list(METRICS))}"
             )
@@ -322,13 +203,6 @@ class Comparison:
     n, significant`` (diff columns empty for the first scenario)."""
     wall_s: float = 0.0
     info: dict = field(default_factory=dict)
-
-    def save(self, out: str | Path | None = None, root: str | Path = "results") -> Path:
-        """Write ``compare.csv`` and each scenario's run folder (see
-        :func:`sim.store.write_comparison`); return the folder."""
-        from sim.store import write_comparison
-
-        return write_comparison(self, out=out, root=root)
 
 
 def compare(
@@ -455,19 +329,17 @@ def sweep(
     executor: Executor = "processes",
     workers: int | None = None,
     scheduler: str | None = None,
-    out: str | Path | None = None,
-    force: bool = False,
+    finished: Callable[[str], Results | None] | None = None,
+    on_point: Callable[[str, Results], None] | None = None,
     progress: Progress | None = None,
 ) -> Sweep:
     """Run every combination of ``grid`` values (path -> values, as ``--set``).
 
-    With ``out``, each finished point is saved under ``out/points/<key>/`` as soon as its
-    replications are done, and a later call reads finished points back instead of
-    running them again (unless ``force``); ``sweep.csv`` is written at the end.
+    Each point has a key (:func:`point_key`). ``finished(key)`` may return a point's results
+    from an earlier, interrupted sweep (they are not run again); ``on_point(key, results)``
+    is called as soon as a point's replications are done (``sim.store.sweep_checkpoints``
+    gives both for a folder). Writes nothing itself.
     """
-    from sim.loader import ScenarioError
-    from sim.store import load_results, write_run, write_table
-
     seed = scenario.seed if seed is None else seed
     paths = list(grid)
     points = [dict(zip(paths, combo, strict=True)) for combo in itertools.product(*grid.values())]
@@ -479,12 +351,11 @@ def sweep(
             where = ", ".join(f"{k}={v!r}" for k, v in point.items())
             raise ScenarioError([f"--grid point {where}: {line}" for line in exc.lines]) from None
     keys = [point_key(v, seed, replications) for v in variants]
-    folder = Path(out) / "points" if out is not None else None
     results: dict[int, Results] = {}
-    if folder is not None and not force:
-        for i, key in enumerate(keys):
-            if (folder / key / "summary.csv").exists():
-                results[i] = load_results(folder / key)
+    for i, key in enumerate(keys):
+        earlier = finished(key) if finished else None
+        if earlier is not None:
+            results[i] = earlier
     reused = sorted(results)
     todo = [i for i in range(len(points)) if i not in results]
     tasks = [Task(i, variants[i], seed, k) for i in todo for k in range(replications)]
@@ -492,17 +363,14 @@ def sweep(
     started = time.perf_counter()
     for outcome in Runner(executor, workers, scheduler).map(tasks, progress):
         pending[outcome.key].append(outcome)
-        if len(pending[outcome.key]) == replications:  # a point is complete: save it now
+        if len(pending[outcome.key]) == replications:  # a point is complete
             i = outcome.key
             results[i] = _results(variants[i], seed, pending.pop(i), time.perf_counter() - started)
             results[i].info.update({"sweep_point": _jsonable(points[i]), "executor": executor})
-            if folder is not None:
-                write_run(results[i], out=folder / keys[i])
+            if on_point:
+                on_point(keys[i], results[i])
     ordered = [results[i] for i in range(len(points))]
-    table = sweep_table(paths, points, ordered)
-    if out is not None:
-        write_table(table, Path(out) / "sweep.csv")
-    return Sweep(dict(grid), points, ordered, table, reused)
+    return Sweep(dict(grid), points, ordered, sweep_table(paths, points, ordered), reused)
 
 
 def _jsonable(point: dict[str, Any]) -> dict[str, Any]:

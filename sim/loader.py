@@ -20,15 +20,9 @@ from typing import Any, get_args
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from sim.errors import ScenarioError, closest, shown
 from sim.model.dists import DISTRIBUTIONS
-from sim.scenario import (
-    ReferenceProblems,
-    Scenario,
-    closest,
-    deep_merge,
-    entry_name,
-    shown,
-)
+from sim.scenario import ReferenceProblems, Scenario, deep_merge, entry_name
 
 __all__ = [
     "ScenarioError",
@@ -41,14 +35,6 @@ __all__ = [
 
 Loc = tuple[str | int, ...]
 Where = tuple[str, int | None]  # file, line (1-based) or None
-
-
-class ScenarioError(Exception):
-    """Bad scenario input. ``lines`` each name the file, the field path and what was expected."""
-
-    def __init__(self, lines: list[str]):
-        self.lines = lines
-        super().__init__("\n".join(lines))
 
 
 MAX_FILE_BYTES = 5_000_000

@@ -10,13 +10,13 @@ problem. This module reads no files: see :mod:`sim.loader`.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
 from functools import cached_property
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from sim.errors import closest
 from sim.model.calendar import clock_to_min
 from sim.model.dists import Dist, Integer, Number
 
@@ -44,21 +44,6 @@ may hold (memory and time stay bounded: about 300 bytes and 50 µs each)."""
 Weight = Annotated[Number, Field(ge=0)]
 """A relative weight or multiplier (≥ 0)."""
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-
-
-def closest(name: str, options: list[str] | tuple[str, ...]) -> str:
-    """A ' (did you mean ...?)' hint, or ''."""
-    near = difflib.get_close_matches(str(name), [str(o) for o in options], n=1, cutoff=0.6)
-    return f" (did you mean {near[0]!r}?)" if near else ""
-
-
-def shown(value: Any, limit: int = 60) -> str:
-    """``value`` as a message quotes it: YAML's words for booleans and null, text cut to
-    ``limit`` characters (a pasted paragraph is not echoed whole)."""
-    if value is None or isinstance(value, bool):
-        return {None: "null", True: "true", False: "false"}[value]
-    text = format(value, ".10g") if isinstance(value, float) else repr(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def entry_name(entry: Any) -> Any:

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from sim.errors import OutputRefused
 from sim.loader import dump_scenario, load_scenario
 from sim.metrics import fmt
 
@@ -39,7 +40,9 @@ __all__ = [
     "check_out",
     "write_into",
     "load_results",
+    "save",
     "slug",
+    "sweep_checkpoints",
     "validation_markdown",
     "write_comparison",
     "write_run",
@@ -60,10 +63,6 @@ def slug(name: str) -> str:
     characters (180 bytes in UTF-8: file systems allow 255)."""
     text = re.sub(r"[^\w]+", "-", name, flags=re.UNICODE).strip("-").lower()[:60]
     return text.strip("-") or "scenario"
-
-
-class OutputRefused(Exception):
-    """An output folder countysim may not (re)place; the message says why (exit 2)."""
 
 
 def _is_countysims(folder: Path) -> bool:
@@ -290,6 +289,33 @@ def write_comparison(
         if then is not None:
             then(tmp)
     return target
+
+
+def save(what: Results | Comparison, out: str | Path | None = None, force: bool = False) -> Path:
+    """Write a run's or a comparison's folder (:func:`write_run`, :func:`write_comparison`)
+    under ``results/`` or at ``out``; return its path. For notebooks: ``sim.save(results)``."""
+    if hasattr(what, "table"):
+        return write_comparison(what, out, force=force)
+    return write_run(what, out, force=force)
+
+
+def sweep_checkpoints(
+    folder: str | Path, force: bool = False
+) -> tuple[Callable[[str], Results | None], Callable[[str, Results], None]]:
+    """``finished`` and ``on_point`` for :func:`sim.experiment.sweep`: each finished point is
+    saved at once under ``folder/points/<key>/``, and a later sweep into the same folder reads
+    it back instead of running it again (unless ``force``)."""
+    points = Path(folder) / "points"
+
+    def finished(key: str) -> Results | None:
+        if force or not (points / key / "summary.csv").exists():
+            return None
+        return load_results(points / key)
+
+    def on_point(key: str, results: Results) -> None:
+        write_run(results, out=points / key)
+
+    return finished, on_point
 
 
 def _optional_csv(path: Path) -> pd.DataFrame | None:

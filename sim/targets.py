@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from sim.errors import closest
 from sim.metrics import METRICS, fmt
 
 __all__ = ["Target", "interval", "judge", "swept_scope", "verdict"]
@@ -43,7 +44,6 @@ class Target:
     @classmethod
     def parse(cls, text: str) -> Target:
         """``"wait_min_p90=20"``; ValueError with the reason otherwise."""
-        from sim.scenario import closest
 
         metric, _, value = (part.strip() for part in text.partition("="))
         try:

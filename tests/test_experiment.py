@@ -11,9 +11,10 @@ from typer.testing import CliRunner
 
 import sim
 from sim.cli import app
-from sim.experiment import Precision, compare, paired_differences, run, sweep
+from sim.experiment import Precision, compare, run, sweep
 from sim.scenario import Scenario
-from sim.store import load_results
+from sim.stats import paired_differences
+from sim.store import load_results, sweep_checkpoints, write_table
 from tests.conftest import SCENARIOS, small_county, write_yaml
 
 runner = CliRunner()
@@ -31,7 +32,7 @@ def test_serial_processes_and_dask_give_identical_summaries(tmp_path: Path, coun
     files = {}
     for executor in ("serial", "processes", "dask"):
         results = run(county, replications=4, executor=executor, workers=2)
-        files[executor] = (results.save(tmp_path / executor) / "summary.csv").read_bytes()
+        files[executor] = (sim.save(results, tmp_path / executor) / "summary.csv").read_bytes()
     assert files["serial"] == files["processes"] == files["dask"]
 
 
@@ -86,6 +87,13 @@ def test_difference_table_matches_hand_computed_pairs(county) -> None:
 def test_sweep_resumes_after_an_interruption(tmp_path: Path, county) -> None:
     grid = {"halls[0].windows[0].count": [1, 2, 3, 4]}
 
+    def sweep_into(folder: Path, force: bool = False, progress=None):
+        finished, on_point = sweep_checkpoints(folder, force)
+        done = sweep(county, grid, replications=2, executor="serial", finished=finished,
+                     on_point=on_point, progress=progress)  # fmt: skip
+        write_table(done.table, folder / "sweep.csv")
+        return done
+
     class Interrupted(Exception):
         pass
 
@@ -94,26 +102,17 @@ def test_sweep_resumes_after_an_interruption(tmp_path: Path, county) -> None:
             raise Interrupted
 
     with pytest.raises(Interrupted):
-        sweep(
-            county,
-            grid,
-            replications=2,
-            executor="serial",
-            out=tmp_path / "s",
-            progress=stop_at_five,
-        )
+        sweep_into(tmp_path / "s", progress=stop_at_five)
     assert len(list((tmp_path / "s" / "points").iterdir())) == 2
     ran: list[int] = []
-    resumed = sweep(
-        county, grid, replications=2, executor="serial", out=tmp_path / "s", progress=ran.append
-    )
+    resumed = sweep_into(tmp_path / "s", progress=ran.append)
     assert resumed.reused == [0, 1] and len(ran) == 4  # only the two other points ran
-    whole = sweep(county, grid, replications=2, executor="serial", out=tmp_path / "whole")
+    whole = sweep_into(tmp_path / "whole")
     assert whole.reused == []
     assert (tmp_path / "s" / "sweep.csv").read_bytes() == (
         tmp_path / "whole" / "sweep.csv"
     ).read_bytes()
-    forced = sweep(county, grid, replications=2, executor="serial", out=tmp_path / "s", force=True)
+    forced = sweep_into(tmp_path / "s", force=True)
     assert forced.reused == []
     table = pd.read_csv(tmp_path / "s" / "sweep.csv")
     assert list(table.columns[:2]) == ["point", "halls[0].windows[0].count"]
@@ -152,7 +151,7 @@ def test_precision_parse() -> None:
 
 def test_results_round_trip(tmp_path: Path, county) -> None:
     results = run(county, replications=2, executor="serial", log=True)
-    back = load_results(results.save(tmp_path / "r"))
+    back = load_results(sim.save(results, tmp_path / "r"))
     pd.testing.assert_frame_equal(back.summary, results.summary, check_dtype=False)
     assert back.scenario == results.scenario and back.seed == results.seed
     assert len(back.matters) == len(results.matters)

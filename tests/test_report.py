@@ -12,6 +12,7 @@ import pytest
 from matplotlib.figure import Figure
 from typer.testing import CliRunner
 
+import sim
 from sim import plots
 from sim.cli import app
 from sim.experiment import compare, sweep
@@ -64,7 +65,7 @@ def test_every_figure_is_titled_labelled_and_written(tmp_path: Path, pair) -> No
 
 
 def test_report_has_every_figure_the_table_and_true_captions(tmp_path: Path, pair) -> None:
-    folder = pair.save(tmp_path / "cmp")
+    folder = sim.save(pair, tmp_path / "cmp")
     page = write_report(folder).read_text()
     md = (folder / "report.md").read_text()
     pngs = sorted(p.stem for p in (folder / "figures").glob("*.png"))
@@ -164,7 +165,7 @@ def test_report_opens_in_chromium_with_every_image_loaded(tmp_path: Path, pair) 
     every embedded image decodes (naturalWidth > 0); a screenshot is written beside it."""
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     assert chromium, "chromium is not installed (make test installs Debian's chromium)"
-    folder = pair.save(tmp_path / "cmp")
+    folder = sim.save(pair, tmp_path / "cmp")
     page = write_report(folder)
     probe = page.with_name("probe.html")
     probe.write_text(
