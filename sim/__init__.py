@@ -20,9 +20,8 @@ from typing import Any
 
 _EXPORTS = {
     "sim.experiment": ["Comparison", "Precision", "Results", "Sweep", "compare", "run", "sweep"],
-    "sim.loader": ["ScenarioError", "dump_scenario", "load_scenario"],
+    "sim.scenario": ["Scenario", "ScenarioError", "dump_scenario", "load_scenario"],
     "sim.model": ["simulate"],
-    "sim.scenario": ["Scenario"],
     "sim.metrics": ["ENFORCEMENT_METRICS", "KEY_METRICS", "METRICS", "Metric"],
     "sim.stats": ["replication_metrics", "summarise"],
     "sim.store": ["load_results", "save"],

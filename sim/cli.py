@@ -84,7 +84,7 @@ SetOpt = Annotated[
 
 
 def _load(scenario: Path, sets: list[str] | None, seed: int | None, days: int | None):
-    from sim.loader import load_scenario
+    from sim.scenario import load_scenario
 
     options = {"--seed": ("seed", seed), "--days": ("horizon.days", days)}
     return load_scenario(
@@ -360,7 +360,8 @@ def sweep_command(
     """Run a scenario at every combination of grid values; resumes when interrupted.
 
     Writes sweep.csv; finished points are read back, not re-run (--force re-runs)."""
-    from sim.experiment import parse_grid, sweep
+    from sim.experiment import sweep
+    from sim.scenario import parse_grid
     from sim.store import check_out, slug, sweep_checkpoints, write_into, write_table
 
     loaded = _load(scenario, set_, seed, days)
@@ -535,7 +536,7 @@ def check_command(
     demand puts on every hall's windows (a warning where a pool is nearly or over full)."""
     loaded = _load(scenario, set_, None, None)
     from sim.capacity import OVERLOAD, offered_load
-    from sim.loader import dump_scenario
+    from sim.scenario import dump_scenario
 
     sys.stdout.write(dump_scenario(loaded))
     pools = offered_load(loaded)

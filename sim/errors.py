@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
-__all__ = ["BadInput", "OutputRefused", "ScenarioError", "closest", "shown"]
+__all__ = ["BadInput", "OutputRefused", "ReferenceProblems", "ScenarioError", "closest", "shown"]
 
 
 class ScenarioError(Exception):
@@ -18,6 +18,14 @@ class ScenarioError(Exception):
     def __init__(self, lines: list[str]):
         self.lines = lines
         super().__init__("\n".join(lines))
+
+
+class ReferenceProblems(ValueError):
+    """Cross-reference problems, each with the field path it concerns."""
+
+    def __init__(self, problems: list[tuple[str, str]]):
+        self.problems = problems
+        super().__init__("; ".join(f"{path}: {msg}" for path, msg in problems))
 
 
 class OutputRefused(Exception):

@@ -283,25 +283,6 @@ def _unique(names: list[str]) -> list[str]:
 # --- sweeps -----------------------------------------------------------------------------------
 
 
-def parse_grid(text: str) -> tuple[str, list[Any]]:
-    """``"halls[0].windows[0].count=6,8,10"`` -> path and values (each read as YAML)."""
-    import yaml
-
-    from sim.loader import _Loader, _parse_path
-
-    if "=" not in text:
-        raise ValueError(f"--grid: expected PATH=V1,V2,..., got {shown(text)}")
-    path, raw = (part.strip() for part in text.split("=", 1))
-    try:
-        _parse_path(path)
-        values = yaml.load(f"[{raw}]", Loader=_Loader)
-    except (ValueError, yaml.YAMLError) as exc:
-        raise ValueError(f"--grid {shown(text)}: {exc}") from None
-    if not values:
-        raise ValueError(f"--grid {path}: no values given")
-    return path, values
-
-
 def point_key(scenario: Scenario, seed: int, replications: int) -> str:
     """Identity of a sweep point's results: the resolved scenario, seed and replications."""
     text = json.dumps([scenario.to_data(), seed, replications], sort_keys=True)

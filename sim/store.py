@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from sim.errors import OutputRefused
-from sim.loader import dump_scenario, load_scenario
 from sim.metrics import fmt
+from sim.scenario import dump_scenario, load_scenario
 
 if TYPE_CHECKING:
     from sim.experiment import Comparison, Results

@@ -24,7 +24,7 @@ import yaml
 from typer.testing import CliRunner
 
 from sim.cli import app
-from sim.loader import apply_set
+from sim.scenario import apply_set
 from tests.conftest import SCENARIOS
 
 runner = CliRunner()

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 import sim
 from sim.cli import app
-from sim.loader import MAX_FILE_BYTES
+from sim.scenario.files import MAX_FILE_BYTES
 from sim.store import countysim_version
 from tests.conftest import SCENARIOS, small_county, write_yaml
 

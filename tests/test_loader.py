@@ -10,7 +10,7 @@ import yaml
 from typer.testing import CliRunner
 
 from sim.cli import app
-from sim.loader import ScenarioError, apply_set, load_scenario, parse_set
+from sim.scenario import ScenarioError, apply_set, load_scenario, parse_set
 from tests.conftest import small_county, write_yaml
 
 runner = CliRunner()

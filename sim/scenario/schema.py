@@ -5,7 +5,7 @@ keys, and a scenario, once built, cannot change: variants are made with
 :meth:`Scenario.with_changes`, which re-validates a modified copy. Checks that
 span several parts of a scenario (a catchment naming a town, an item that no hall
 can serve) raise :class:`ReferenceProblems`, which carries the field path of each
-problem. This module reads no files: see :mod:`sim.loader`.
+problem. This module reads no files: see :mod:`sim.scenario`.
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from sim.errors import closest
+from sim.errors import ReferenceProblems, closest
 from sim.model.calendar import clock_to_min
 from sim.model.dists import Dist, Integer, Number
+from sim.scenario.overrides import with_changes
 
 __all__ = [
     "Calendar",
@@ -28,14 +29,12 @@ __all__ = [
     "Hall",
     "Horizon",
     "Mode",
-    "ReferenceProblems",
     "Scenario",
     "Service",
     "Town",
     "Travel",
     "WindowGroup",
     "clock_to_min",
-    "deep_merge",
 ]
 
 MAX_EVENTS = 5_000_000
@@ -46,62 +45,10 @@ Weight = Annotated[Number, Field(ge=0)]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 
-def entry_name(entry: Any) -> Any:
-    """The ``name`` (or ``id``) of an entry of a named list: text or a number, else None."""
-    name = entry.get("name", entry.get("id")) if isinstance(entry, dict) else None
-    return name if isinstance(name, str | int | float) else None
-
-
-def deep_merge(
-    base: Any, over: Any, moves: dict | None = None, _at: tuple = (), _to: tuple = ()
-) -> Any:
-    """Merge ``over`` onto ``base``.
-
-    Mappings merge key by key. Lists whose entries all carry a ``name`` (or ``id``) in
-    both merge entry by entry: an entry of ``over`` updates the base entry of the same
-    name, new names are appended in order. Anything else replaces. ``moves``, if given,
-    receives the path in the result of each entry of ``over`` that changed place.
-    """
-    if isinstance(base, dict) and isinstance(over, dict):
-        merged = dict(base)
-        for key, value in over.items():
-            if key in base:
-                value = deep_merge(base[key], value, moves, (*_at, key), (*_to, key))
-            merged[key] = value
-        return merged
-    if (
-        isinstance(base, list)
-        and isinstance(over, list)
-        and base
-        and over
-        and all(entry_name(e) is not None for e in base + over)
-    ):
-        merged_list = list(base)
-        position = {entry_name(e): i for i, e in enumerate(base)}
-        for j, entry in enumerate(over):
-            i = position.get(entry_name(entry), len(merged_list))
-            if i == len(merged_list):
-                merged_list.append(entry)
-            else:
-                merged_list[i] = deep_merge(merged_list[i], entry, moves, (*_at, j), (*_to, i))
-            if moves is not None and (*_at, j) != (*_to, i):
-                moves[(*_at, j)] = (*_to, i)
-        return merged_list
-    return over
-
-
 def _repeated(path: str, names: list[str], what: str) -> Iterator[tuple[str, str]]:
     """A problem for each name used twice in a list (``path`` formats the index)."""
     for dup in sorted({n for n in names if names.count(n) > 1}):
         yield path.format(names.index(dup)), f"{what} {dup!r} is used twice"
-
-
-class ReferenceProblems(ValueError):
-    """Cross-reference problems, each with the field path it concerns."""
-
-    def __init__(self, problems: list[tuple[str, str]]):
-        self.problems = problems
-        super().__init__("; ".join(f"{path}: {msg}" for path, msg in problems))
 
 
 class _Model(BaseModel):
@@ -703,18 +650,7 @@ class Scenario(_Model):
 
         Keys may be nested mappings or ``--set``-style paths (``"halls[0].windows[1].count"``).
         """
-        from sim.loader import ScenarioError, apply_set, validate_data  # paths, messages
-
-        data = self.to_data()
-        for key, value in changes.items():
-            if isinstance(value, dict) and "." not in key and "[" not in key:
-                data = deep_merge(data, {key: value})
-            else:
-                try:
-                    data = apply_set(data, key, value)
-                except ValueError as exc:
-                    raise ScenarioError([str(exc)]) from None
-        return validate_data(data, "with_changes")
+        return with_changes(self, changes)
 
     def to_data(self) -> dict[str, Any]:
         """Plain data (as in YAML) that validates back to this scenario."""
