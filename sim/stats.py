@@ -17,9 +17,9 @@ from scipy.special import stdtrit
 
 from sim.metrics import METRICS
 from sim.model import COMPLETED, IN_SYSTEM
-from sim.model.calendar import Clock
+from sim.model.codes import VisitKind
 from sim.model.demand import HALL, ONLINE, STATION
-from sim.model.records import DONE, INCOMPLETE, SENT_HOME, Records
+from sim.model.records import DONE, INCOMPLETE, SENT_HOME, Records, wait_ends
 from sim.scenario import Scenario
 
 __all__ = [
@@ -75,13 +75,11 @@ def _citizens(m: dict[str, np.ndarray], sel: np.ndarray) -> dict[str, float]:
     }
 
 
-def _visits(tk: dict[str, np.ndarray], sel: np.ndarray, days: int) -> dict[str, float]:
-    """Metrics of the tickets selected by ``sel``."""
-    started = sel & ~np.isnan(tk["start"])
+def _visits(tk: dict[str, np.ndarray], waits: np.ndarray, sel: np.ndarray, days: int):
+    """Metrics of the tickets selected by ``sel`` (``waits``: every ticket's wait). A wait
+    counts once it is over: service started or sent home (not still waiting at the end)."""
     home = sel & (tk["outcome"] == SENT_HOME)
-    wait = np.concatenate(
-        [tk["start"][started] - tk["arrive"][started], tk["end"][home] - tk["arrive"][home]]
-    )
+    wait = waits[(sel & ~np.isnan(tk["start"])) | home]
     served = sel & np.isin(tk["outcome"], (DONE, INCOMPLETE))
     return {
         "visits": int(sel.sum()),
@@ -94,8 +92,9 @@ def _visits(tk: dict[str, np.ndarray], sel: np.ndarray, days: int) -> dict[str, 
     }
 
 
-def _window_minutes(tk: dict[str, np.ndarray], records: Records, clock: Clock) -> np.ndarray:
+def _window_minutes(tk: dict[str, np.ndarray], records: Records) -> np.ndarray:
     """Per ticket: [minutes served within opening hours, minutes served after a closing]."""
+    clock = records.clock
     started = ~np.isnan(tk["start"])
     start = np.where(started, tk["start"], 0.0)
     end = np.where(started, np.where(np.isnan(tk["end"]), records.horizon_min, tk["end"]), 0.0)
@@ -127,7 +126,8 @@ class _EnforcementRows:
     """Enforcement metrics for all teams and towns, one team or one town, from rows grouped
     once per replication (instead of masking every row for every scope)."""
 
-    def __init__(self, scenario: Scenario, records: Records, clock: Clock):
+    def __init__(self, scenario: Scenario, records: Records):
+        clock = records.clock
         e, v = records.enforcement, records.visits
         self.e, self.v, self.records = e, v, records
         # crews' minutes within opening hours; the rest of busy_min (visits running past a
@@ -141,7 +141,7 @@ class _EnforcementRows:
         teams = scenario.enforcement.teams
         self.due = e["check_due"] < records.days
         self.done = ~np.isnan(e["check_done"])
-        routine = v["kind"] == 0
+        routine = v["kind"] == VisitKind.ROUTINE
         self.response = np.where(
             routine, np.nan, v["arrive"] - e["inc_report"][np.where(routine, 0, v["target"])]
         )
@@ -221,15 +221,15 @@ class _EnforcementRows:
 def replication_metrics(scenario: Scenario, records: Records) -> pd.DataFrame:
     """One row per scope, one column per metric (NaN where it does not apply)."""
     m, tk = records.matters, records.tickets
-    clock = Clock(scenario)
-    served = _window_minutes(tk, records, clock)
+    served = _window_minutes(tk, records)
+    waits = records.waits()
     every_matter = np.ones(len(m["item"]), dtype=bool)
     every_ticket = np.ones(len(tk["matter"]), dtype=bool)
     rows = [
         {
             "scope": "all",
             **_citizens(m, every_matter),
-            **_visits(tk, every_ticket, records.days),
+            **_visits(tk, waits, every_ticket, records.days),
             **_windows(served, every_ticket, records, np.arange(len(scenario.halls))),
         }
     ]
@@ -239,12 +239,12 @@ def replication_metrics(scenario: Scenario, records: Records) -> pd.DataFrame:
             {
                 "scope": f"hall:{hall.name}",
                 **_citizens(m, m["hall"] == h),
-                **_visits(tk, mine, records.days),
+                **_visits(tk, waits, mine, records.days),
                 **_windows(served, mine, records, np.array([h])),
             }
         )
     ticket_town = m["town"][tk["matter"]]
-    enforcement = _EnforcementRows(scenario, records, clock) if records.enforcement else None
+    enforcement = _EnforcementRows(scenario, records) if records.enforcement else None
     if enforcement:
         rows[0].update(enforcement.metrics(), **enforcement.team_totals())
         for k, team in enumerate(scenario.enforcement.teams):
@@ -260,7 +260,7 @@ def replication_metrics(scenario: Scenario, records: Records) -> pd.DataFrame:
             {
                 "scope": f"town:{town.name}",
                 **_citizens(m, m["town"] == t),
-                **_visits(tk, ticket_town == t, records.days),
+                **_visits(tk, waits, ticket_town == t, records.days),
                 **(enforcement.metrics("town", t) if enforcement else {}),
             }
         )
@@ -367,7 +367,7 @@ def visits_frame(scenario: Scenario, records: Records, replication: int) -> pd.D
         frame["town"], categories=[t.name for t in scenario.geography.towns]
     )
     frame["kind"] = pd.Categorical.from_codes(frame["kind"], categories=["routine", "incident"])
-    incident = v["kind"] == 1
+    incident = v["kind"] == VisitKind.INCIDENT
     reported = np.full(v["kind"].size, np.nan)
     reported[incident] = e["inc_report"][v["target"][incident]]
     frame["reported"] = reported
@@ -392,14 +392,14 @@ def replication_distributions(scenario: Scenario, records: Records) -> pd.DataFr
     ]
     started = ~np.isnan(tk["start"])
     home = tk["outcome"] == SENT_HOME
-    wait = np.where(started, tk["start"], tk["end"]) - tk["arrive"]
+    wait = records.waits()
     waited = started | home
     parts.append(("wait_min", "all", wait[waited]))
     for h, hall in enumerate(scenario.halls):
         parts.append(("wait_min", f"hall:{hall.name}", wait[waited & (tk["hall"] == h)]))
     if records.enforcement is not None:
         e, v = records.enforcement, records.visits
-        incident = v["kind"] == 1
+        incident = v["kind"] == VisitKind.INCIDENT
         parts.append(
             ("response_min", "all", v["arrive"][incident] - e["inc_report"][v["target"][incident]])
         )
@@ -440,7 +440,7 @@ def replication_profiles(scenario: Scenario, records: Records, bin_min: int = 30
     closing: mean number waiting and share of windows busy, averaged over the days, with
     the 10th and 90th percentiles of the number waiting across days. Columns: ``hall,
     clock_min, queue_mean, queue_p10, queue_p90, busy_share``."""
-    clock = Clock(scenario)
+    clock = records.clock
     first, last = clock.intervals[0][0], clock.intervals[-1][1]
     edges = np.arange(first, last + bin_min, bin_min, dtype=float)
     edges[-1] = min(edges[-1], last)
@@ -448,9 +448,7 @@ def replication_profiles(scenario: Scenario, records: Records, bin_min: int = 30
     width = np.diff(edges)
     tk = records.tickets
     started = ~np.isnan(tk["start"])
-    wait_end = np.where(
-        started, tk["start"], np.where(np.isnan(tk["end"]), records.horizon_min, tk["end"])
-    )
+    wait_end = wait_ends(tk, records.horizon_min)
     service_end = np.where(np.isnan(tk["end"]), records.horizon_min, tk["end"])
     frames = []
     for h, hall in enumerate(scenario.halls):

@@ -257,7 +257,7 @@ BAD = {
 
 @pytest.mark.parametrize("kind", list(BAD))
 def test_bad_enforcement_input_exits_2(tmp_path: Path, kind: str) -> None:
-    from sim.loader import apply_set
+    from sim.scenario import apply_set
 
     path_, value, words = BAD[kind]
     data = apply_set(copy.deepcopy(enforcement_county()), path_, value)

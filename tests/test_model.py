@@ -8,6 +8,7 @@ import simpy
 
 from sim.model import COMPLETED, IN_SYSTEM, ONLINE_DONE, STATION_DONE, simulate
 from sim.model.calendar import Clock
+from sim.model.codes import Channel
 from sim.model.halls import Hall, hall_arrivals, opening_hours
 from sim.model.records import DONE, INCOMPLETE, PENDING, SENT_HOME, TicketLog
 from sim.scenario import Scenario
@@ -124,11 +125,11 @@ def test_conservation_every_request_is_accounted_for(county_data: dict) -> None:
     n = m["item"].size
     counts = np.bincount(m["status"], minlength=4)
     assert counts.sum() == n
-    assert counts[COMPLETED] + counts[IN_SYSTEM] == (m["channel"] == 2).sum()
+    assert counts[COMPLETED] + counts[IN_SYSTEM] == (m["channel"] == Channel.HALL).sum()
     assert counts[ONLINE_DONE] > 0 and counts[STATION_DONE] > 0 and counts[COMPLETED] > 0
     # every in-person matter has at least one ticket; others none
-    assert (m["trips"][m["channel"] == 2] >= 1).all()
-    assert (m["trips"][m["channel"] != 2] == 0).all()
+    assert (m["trips"][m["channel"] == Channel.HALL] >= 1).all()
+    assert (m["trips"][m["channel"] != Channel.HALL] == 0).all()
     # each completed matter has exactly one DONE ticket; open ones none
     done_per_matter = np.bincount(tk["matter"][tk["outcome"] == DONE], minlength=n)
     assert (done_per_matter[m["status"] == COMPLETED] == 1).all()
@@ -178,7 +179,7 @@ def test_no_missing_documents_and_ample_windows_means_one_trip(county_data: dict
         for group in hall["windows"]:
             group["count"] = 50
     r = simulate(Scenario.model_validate(county_data), 0)
-    in_person = r.matters["channel"] == 2
+    in_person = r.matters["channel"] == Channel.HALL
     assert in_person.sum() > 100
     done = r.matters["status"] == COMPLETED
     assert (r.matters["trips"][done] == 1).all()

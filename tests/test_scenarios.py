@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import sim
+from sim.model.codes import Channel
 from sim.model.geography import CountyMap
 from tests.conftest import SCENARIOS
 
@@ -52,7 +53,7 @@ def test_same_power_shortens_travel_with_common_citizens() -> None:
     reform = sim.load_scenario(SAME_POWER, ["horizon.days=5"])
     a, b = sim.simulate(base, 0), sim.simulate(reform, 0)
     np.testing.assert_array_equal(a.matters["t_request"], b.matters["t_request"])
-    in_person = a.matters["channel"] == 2
+    in_person = a.matters["channel"] == Channel.HALL
     assert (
         b.matters["travel_km"][in_person].mean() < 0.85 * a.matters["travel_km"][in_person].mean()
     )

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.model.calendar import Clock, clock_to_min
+from sim.model.codes import Channel
 from sim.model.geography import CountyMap
 from sim.model.rng import Streams
 
@@ -37,7 +38,7 @@ __all__ = [
     "generate_matters",
 ]
 
-ONLINE, STATION, HALL = 0, 1, 2
+ONLINE, STATION, HALL = Channel
 RETURN_TURN = (5**0.5 - 1) / 2
 """Golden-ratio turn of a citizen's return draw for each further return after being sent
 home: the k-th return time is as random as the first, from the same stream (no new draws)."""

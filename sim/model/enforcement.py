@@ -49,6 +49,10 @@ __all__ = ["INCIDENT", "ROUTINE", "Enforcement", "enforcement_plan"]
 ROUTINE, INCIDENT = 0, 1
 NEAREST_OF = 12
 """A crew picks the nearest among this many oldest due checks of its town."""
+SCAN_ALL_UP_TO = 8
+"""With this many idle crews or fewer, the nearest is found by looking at each."""
+CREWS_PER_CELL = 2.0
+"""Idle crews expected in an incident's grid cell when all of a team's crews are idle."""
 
 
 @dataclass
@@ -253,6 +257,179 @@ class _Lists:
         self.team_xy = [tuple(p) for p in plan.team_xy.tolist()]
 
 
+class _TownQueue:
+    """A team's due checks in one town, oldest first: the list a crew picks the nearest of
+    the first ``NEAREST_OF`` from.
+
+    The list is compacted (taken checks dropped) only when its first check has been taken,
+    so the candidates are the first ``NEAREST_OF`` *places* of the list, taken ones among
+    them skipped. ``head`` holds those places and ``rest`` the others, compacted only as
+    far as refilling ``head`` needs: each check is passed over once, where compacting the
+    whole list each time grew with the length of the list (a town's backlog).
+    Invariant: ``rest`` is empty unless ``head`` is full.
+    """
+
+    __slots__ = ("head", "rest")
+
+    def __init__(self) -> None:
+        self.head: list[int] = []
+        self.rest: deque[int] = deque()
+
+    def append(self, check: int) -> None:
+        if self.rest or len(self.head) >= NEAREST_OF:
+            self.rest.append(check)
+        else:
+            self.head.append(check)
+
+    def compact(self, taken: bytearray) -> None:
+        """Drop taken checks from ``head`` and refill it from ``rest``."""
+        head = self.head = [c for c in self.head if not taken[c]]
+        rest = self.rest
+        while rest and len(head) < NEAREST_OF:
+            check = rest.popleft()
+            if not taken[check]:
+                head.append(check)
+
+
+class _IdleCrews:
+    """A team's idle crews, in the order they became idle, on a grid for nearest-crew search.
+
+    ``nearest`` gives exactly what ``min(idle, key=distance)`` over the list in that order
+    gives (the nearest; among equally near ones the longest idle), in time that does not
+    grow with the number of crews: grid cells are searched in square rings outward from the
+    incident until no nearer crew can remain. ``oldest`` takes crews in idle order.
+    Removals leave stale entries in the order deque (lazy deletion), compacted once they
+    outnumber the live ones.
+    """
+
+    def __init__(self, crews: int, cell_km: float, road_factor: float):
+        self.cell = cell_km
+        self.road_factor = road_factor
+        self.seq = [-1] * crews  # the crew's place in idle order; -1: not idle
+        self.xy: list[tuple[float, float]] = [(0.0, 0.0)] * crews
+        self.key: list[tuple[int, int]] = [(0, 0)] * crews
+        self.cells: dict[tuple[int, int], list[int]] = {}
+        self.order: deque[tuple[int, int]] = deque()  # (seq, crew), stale ones included
+        self.count = 0
+        self.next_seq = 0
+
+    def __len__(self) -> int:
+        return self.count
+
+    def add(self, crew: int, xy: tuple[float, float]) -> None:
+        seq = self.seq[crew] = self.next_seq
+        self.next_seq += 1
+        self.order.append((seq, crew))
+        self.xy[crew] = xy
+        key = self.key[crew] = (math.floor(xy[0] / self.cell), math.floor(xy[1] / self.cell))
+        cell = self.cells.get(key)
+        if cell is None:
+            self.cells[key] = [crew]
+        else:
+            cell.append(crew)
+        self.count += 1
+
+    def _remove(self, crew: int) -> None:
+        self.seq[crew] = -1
+        key = self.key[crew]
+        cell = self.cells[key]
+        cell.remove(crew)
+        if not cell:
+            del self.cells[key]
+        self.count -= 1
+        if len(self.order) > 2 * self.count + 16:
+            seq = self.seq
+            self.order = deque(entry for entry in self.order if seq[entry[1]] == entry[0])
+
+    def in_order(self) -> list[int]:
+        """The idle crews, longest idle first."""
+        seq = self.seq
+        return [crew for s, crew in self.order if seq[crew] == s]
+
+    def oldest(self, n: int) -> list[int]:
+        """Take the ``n`` longest-idle crews (all if fewer)."""
+        taken, order, seq = [], self.order, self.seq
+        while order and len(taken) < n:
+            s, crew = order.popleft()
+            if seq[crew] == s:
+                taken.append(crew)
+                self._remove(crew)
+        return taken
+
+    def move_all(self, xy: tuple[float, float]) -> None:
+        """Every idle crew is now at ``xy`` (driven back to base), idle order kept."""
+        crews = self.in_order()
+        self.cells.clear()
+        self.order.clear()
+        self.count = 0
+        for crew in crews:
+            self.add(crew, xy)
+
+    def nearest(self, target: tuple[float, float]) -> int:
+        """Take the idle crew nearest to ``target`` (the longest idle among equals)."""
+        tx, ty = target
+        hypot, seq, xy = math.hypot, self.seq, self.xy
+        best, best_d, best_seq = -1, math.inf, -1
+        if self.count <= SCAN_ALL_UP_TO:
+            candidates: list[int] | None = self.in_order()
+        else:
+            candidates = None
+            cell, cells = self.cell, self.cells
+            ti, tj = math.floor(tx / cell), math.floor(ty / cell)
+            budget = 4 * self.count + 16  # cells worth searching before looking at each crew
+            r = 0
+            while True:
+                # every crew in ring r is more than (r - 1) cells away in x or y
+                if r and (r - 1) * cell * self.road_factor > best_d * (1 + 1e-9) + 1e-9:
+                    break
+                if (2 * r + 1) ** 2 > budget:
+                    candidates = self.in_order()
+                    best, best_d, best_seq = -1, math.inf, -1
+                    break
+                if r == 0:
+                    ring = [(ti, tj)]
+                else:
+                    ring = [(ti + di, tj - r) for di in range(-r, r + 1)]
+                    ring += [(ti + di, tj + r) for di in range(-r, r + 1)]
+                    ring += [(ti - r, tj + dj) for dj in range(-r + 1, r)]
+                    ring += [(ti + r, tj + dj) for dj in range(-r + 1, r)]
+                for key in ring:
+                    for crew in cells.get(key, ()):
+                        cx, cy = xy[crew]
+                        d = hypot(cx - tx, cy - ty) * self.road_factor
+                        if d < best_d or (d == best_d and seq[crew] < best_seq):
+                            best, best_d, best_seq = crew, d, seq[crew]
+                r += 1
+        if candidates is not None:  # in idle order: the first of the nearest wins
+            for crew in candidates:
+                cx, cy = xy[crew]
+                d = hypot(cx - tx, cy - ty) * self.road_factor
+                if d < best_d:
+                    best, best_d = crew, d
+        self._remove(best)
+        return best
+
+
+def _cell_km(points: np.ndarray, crews: int) -> float:
+    """Grid cell side for a team's idle crews: the largest (of sizes from 10 m to 100 km)
+    at which an incident's cell would hold about ``CREWS_PER_CELL`` crews were all idle,
+    judged from where the team works (``points``: its enterprises and incidents). Crews
+    stand where they last worked, so they are as dense as those places. Only speed depends
+    on it: the search is exact at any size."""
+    points = points[:: max(1, points.shape[0] // 4000)]  # an even sample: no random draws
+    n = points.shape[0]
+    if n < 2 or crews <= CREWS_PER_CELL:
+        return 100.0
+    best = 0.01
+    for size in np.geomspace(0.01, 100.0, 25):
+        _, counts = np.unique(np.floor(points / size), axis=0, return_counts=True)
+        same_cell = float((counts * (counts - 1)).sum()) / (n * (n - 1))
+        if crews * same_cell > CREWS_PER_CELL:
+            break
+        best = float(size)
+    return best
+
+
 class TeamAtWork:
     """One team during a run: its crews, due checks and waiting incidents."""
 
@@ -269,6 +446,7 @@ class TeamAtWork:
         due_team: np.ndarray,
         due_day: np.ndarray,
         days: int,
+        cell_km: float,
     ):
         spec = scenario.enforcement.teams[index]
         self.env, self.index, self.plan, self.log = env, index, plan, log
@@ -286,9 +464,11 @@ class TeamAtWork:
         self.today = 0
         self.incidents: deque[int] = deque()
         self.oldest: deque[int] = deque()  # due checks, in due order (taken ones skipped)
-        self.by_town: dict[int, list[int]] = {}
+        self.by_town: dict[int, _TownQueue] = {}
         self.taken = taken
-        self.idle: list[int] = list(range(spec.crews))  # crews free and waiting for work
+        self.idle = _IdleCrews(spec.crews, cell_km, self.road_factor)  # free, waiting for work
+        for crew in range(spec.crews):
+            self.idle.add(crew, self.base)
         self.crew_xy: list[tuple[float, float]] = [self.base] * spec.crews
         self.crew_town: list[int | None] = [None] * spec.crews  # None: at base
         self.busy_min = 0.0
@@ -302,20 +482,21 @@ class TeamAtWork:
     def release(self, day: int) -> None:
         """Checks of this team that fall due on ``day`` join its lists."""
         self.today = day
-        ent_town, check_ent = self.plan.ent_town, self.plan.check_ent
+        ent_town, check_ent, by_town = self.plan.ent_town, self.plan.check_ent, self.by_town
         for check in self.due_ids[self.due_bounds[day] : self.due_bounds[day + 1]]:
             if not self.taken[check]:
                 self.oldest.append(check)
-                self.by_town.setdefault(ent_town[check_ent[check]], []).append(check)
+                town = ent_town[check_ent[check]]
+                queue = by_town.get(town)
+                if queue is None:
+                    queue = by_town[town] = _TownQueue()
+                queue.append(check)
 
     def report(self, incident: int) -> None:
         """An incident for this team: the nearest idle crew (if any) sets off."""
         self.incidents.append(incident)
         if self.idle and self.is_open:
-            target = self.plan.inc_xy[incident]
-            nearest = min(self.idle, key=lambda c: self._distance(self.crew_xy[c], target))
-            self.idle.remove(nearest)
-            self._set_off(nearest)
+            self._set_off(self.idle.nearest(self.plan.inc_xy[incident]))
 
     def open(self) -> None:
         """A working period starts: idle crews set off if there is work."""
@@ -323,16 +504,16 @@ class TeamAtWork:
         while self.oldest and self.taken[self.oldest[0]]:
             self.oldest.popleft()
         work = len(self.incidents) + len(self.oldest)  # an upper bound: some may be taken
-        wake, self.idle = self.idle[:work], self.idle[work:]
-        for crew in wake:
+        for crew in self.idle.oldest(work):
             self._set_off(crew)
 
     def close(self, day_over: bool) -> None:
         """End of a working period; at the end of the day idle crews drive back to base."""
         self.is_open = False
         if day_over:
-            for crew in self.idle:
+            for crew in self.idle.in_order():
                 self._drive_home(crew)
+            self.idle.move_all(self.base)
 
     def _drive_home(self, crew: int) -> None:
         if self.crew_town[crew] is not None:
@@ -347,12 +528,12 @@ class TeamAtWork:
     def _next_routine(self, xy: tuple[float, float], town: int | None) -> int | None:
         taken = self.taken
         queue = self.by_town.get(town) if town is not None else None
-        if queue:
-            if taken[queue[0]]:  # drop checks other crews or joint visits have taken
-                queue[:] = [c for c in queue if not taken[c]]
+        if queue is not None and queue.head:
+            if taken[queue.head[0]]:  # drop checks other crews or joint visits have taken
+                queue.compact(taken)
             ents, ent_xy, best, best_d = self.plan.check_ent, self.plan.ent_xy, None, math.inf
             x, y = xy
-            for check in queue[:NEAREST_OF]:
+            for check in queue.head:
                 if not taken[check]:
                     ex, ey = ent_xy[ents[check]]
                     d = (ex - x) * (ex - x) + (ey - y) * (ey - y)  # squared: same order
@@ -389,7 +570,7 @@ class TeamAtWork:
     def _set_off(self, crew: int) -> None:
         """Crew ``crew`` is free: it takes the next job, or waits in ``idle``."""
         if not self.is_open:
-            self.idle.append(crew)
+            self.idle.add(crew, self.crew_xy[crew])
             return
         plan = self.plan
         xy, town = self.crew_xy[crew], self.crew_town[crew]
@@ -401,7 +582,7 @@ class TeamAtWork:
         else:
             check = self._next_routine(xy, town)
             if check is None:
-                self.idle.append(crew)
+                self.idle.add(crew, xy)
                 return
             checks, work = self._clear(check)
             ident = plan.check_ent[check]
@@ -454,6 +635,19 @@ class Enforcement:
         flat, cuts = order.tolist(), bounds.tolist()
         ent_checks = [flat[a:b] for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
         lists, taken = _Lists(plan), bytearray(plan.check_ent.size)
+        specs = scenario.enforcement.teams
+        cells = [
+            _cell_km(
+                np.concatenate(
+                    [
+                        plan.ent_xy[plan.check_ent[plan.check_team == k]],
+                        plan.inc_xy[plan.inc_team == k],
+                    ]
+                ),
+                spec.crews,
+            )
+            for k, spec in enumerate(specs)
+        ]
         self.teams = [
             TeamAtWork(
                 env,
@@ -467,8 +661,9 @@ class Enforcement:
                 plan.check_team,
                 plan.check_due,
                 clock.days,
+                cells[k],
             )
-            for k in range(len(scenario.enforcement.teams))
+            for k in range(len(specs))
         ]
         env.process(self.working_hours(clock.periods))
         env.process(self.incident_reports())

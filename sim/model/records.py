@@ -12,11 +12,21 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["DONE", "INCOMPLETE", "PENDING", "SENT_HOME", "Records", "TicketLog", "VisitLog"]
+from sim.model.calendar import Clock
+from sim.model.codes import Outcome
 
-PENDING, DONE, INCOMPLETE, SENT_HOME = 0, 1, 2, 3
-"""Ticket outcomes: still waiting or in service at the horizon; served and the matter
-completed; served but documents were missing; still waiting at closing, sent home."""
+__all__ = [
+    "wait_ends",
+    "DONE",
+    "INCOMPLETE",
+    "PENDING",
+    "SENT_HOME",
+    "Records",
+    "TicketLog",
+    "VisitLog",
+]
+
+PENDING, DONE, INCOMPLETE, SENT_HOME = Outcome
 
 TICKET_COLUMNS = {
     "matter": "l",
@@ -106,12 +116,34 @@ class Records:
     """One entry per visit to a hall: matter, hall, group, outcome, arrive, start, end."""
     halls: dict[str, np.ndarray]
     """Per hall: windows, queue_area (ticket-minutes waited, tracked by the hall itself)."""
-    days: int
-    horizon_min: float
-    open_min: float
-    """Minutes open over the horizon (per hall: all halls keep the same hours)."""
+    clock: Clock
+    """The run's working days and opening hours (stages after the run read them here)."""
     visits: dict[str, np.ndarray] | None = None
     """Enforcement visits (see :class:`VisitLog`), when the scenario has enforcement."""
     enforcement: dict[str, np.ndarray] | None = None
     """Enforcement totals: per team (crews, staff, busy_min, km), per check (team, town,
     due, done) and per incident (team, town, report, delay, whistled)."""
+
+    @property
+    def days(self) -> int:
+        return self.clock.days
+
+    @property
+    def horizon_min(self) -> float:
+        return self.clock.horizon_min
+
+    @property
+    def open_min(self) -> float:
+        """Minutes open over the horizon (per hall: all halls keep the same hours)."""
+        return self.clock.open_min
+
+    def waits(self) -> np.ndarray:
+        """Per ticket, minutes waited (see :func:`wait_ends`)."""
+        return wait_ends(self.tickets, self.horizon_min) - self.tickets["arrive"]
+
+
+def wait_ends(tickets: dict[str, np.ndarray], horizon_min: float) -> np.ndarray:
+    """When each ticket stops waiting: at the start of service, when sent home, or (still
+    waiting) at the horizon. The one definition of a ticket's wait (end − arrival)."""
+    end = np.where(np.isnan(tickets["end"]), horizon_min, tickets["end"])
+    return np.where(np.isnan(tickets["start"]), end, tickets["start"])

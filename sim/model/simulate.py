@@ -13,6 +13,7 @@ import numpy as np
 import simpy
 
 from sim.model.calendar import Clock
+from sim.model.codes import Status
 from sim.model.demand import (
     HALL,
     ONLINE,
@@ -25,7 +26,7 @@ from sim.model.demand import (
 from sim.model.enforcement import Enforcement, enforcement_plan
 from sim.model.geography import CountyMap
 from sim.model.halls import Hall, hall_arrivals, opening_hours
-from sim.model.records import DONE, Records, TicketLog
+from sim.model.records import DONE, Records, TicketLog, wait_ends
 from sim.model.rng import Streams
 
 if TYPE_CHECKING:
@@ -33,9 +34,7 @@ if TYPE_CHECKING:
 
 __all__ = ["COMPLETED", "IN_SYSTEM", "ONLINE_DONE", "STATION_DONE", "simulate"]
 
-COMPLETED, ONLINE_DONE, STATION_DONE, IN_SYSTEM = 0, 1, 2, 3
-"""How a matter ends: completed at a hall, done online, handled by a village station,
-or still in the system (waiting, in service, or due back) at the horizon."""
+COMPLETED, ONLINE_DONE, STATION_DONE, IN_SYSTEM = Status
 
 
 def simulate(scenario: Scenario, replication: int = 0, seed: int | None = None) -> Records:
@@ -112,9 +111,7 @@ def simulate(scenario: Scenario, replication: int = 0, seed: int | None = None) 
         matters=_matter_table(scenario, clock, county, matters, tickets),
         tickets=tickets,
         halls=hall_totals,
-        days=clock.days,
-        horizon_min=clock.horizon_min,
-        open_min=clock.open_min,
+        clock=clock,
         visits=None if enforcement is None else enforcement.log.to_arrays(),
         enforcement=None if enforcement is None else _enforcement_totals(scenario, enforcement),
     )
@@ -147,7 +144,7 @@ def _matter_table(
     n, horizon = len(m), clock.horizon_min
     started = ~np.isnan(tk["start"])
     ended = ~np.isnan(tk["end"])
-    wait = np.where(started, tk["start"], np.where(ended, tk["end"], horizon)) - tk["arrive"]
+    wait = wait_ends(tk, horizon) - tk["arrive"]
     served = np.where(started, np.where(ended, tk["end"], horizon) - tk["start"], 0.0)
     trips = np.bincount(tk["matter"], minlength=n)
     done = tk["outcome"] == DONE

@@ -113,7 +113,7 @@ def ticket_waits(scenario: Scenario, k: int, warm_days: int) -> tuple[np.ndarray
     r = simulate(scenario, k)
     tk = r.tickets
     keep = (tk["arrive"] >= warm_days * DAY) & (tk["arrive"] < r.horizon_min - DAY)
-    waits = tk["start"][keep] - tk["arrive"][keep]
+    waits = r.waits()[keep]
     item = r.matters["item"][tk["matter"][keep]]
     return waits, item
 
@@ -197,13 +197,8 @@ def little_row() -> Row:
     r = simulate(scenario, 0)
     tk = r.tickets
     hall = tk["hall"] == 0
-    end = np.where(
-        ~np.isnan(tk["start"]),
-        tk["start"],
-        np.where(~np.isnan(tk["end"]), tk["end"], r.horizon_min),
-    )[hall]
     lam = hall.sum() / r.horizon_min
-    wait = (end - tk["arrive"][hall]).mean()
+    wait = r.waits()[hall].mean()
     queue = r.halls["queue_area"][0] / r.horizon_min
     error = abs(queue - lam * wait)
     return Row(
