@@ -26,6 +26,7 @@ from sim.metrics import METRICS
 from sim.runner import Executor, Outcome, Progress, Runner, Task
 from sim.scenario import Scenario
 from sim.stats import (
+    half_width,
     no_data,
     paired_differences,
     summarise,
@@ -78,6 +79,8 @@ class Results:
 
 def _results(scenario: Scenario, seed: int, outcomes: list[Outcome], wall_s: float) -> Results:
     outcomes = sorted(outcomes, key=lambda o: o.replication)
+    if seed != scenario.seed:  # the resolved scenario names the seed its runs used
+        scenario = scenario.model_copy(update={"seed": seed})
     table = pd.concat([o.metrics for o in outcomes], ignore_index=True)
     logs = [o.matters for o in outcomes if o.matters is not None]
     visits = [o.visits for o in outcomes if o.visits is not None]
@@ -132,8 +135,8 @@ class Precision:
         row = summary[(summary.metric == self.metric) & (summary.scope == "all")]
         if row.empty:
             return math.nan, math.nan
-        r = row.iloc[0]
-        return float(r["mean"]), float((r.ci_high - r.ci_low) / 2)
+        r = row.iloc[0]  # the whole interval: the summary's is truncated at 0 (and 1)
+        return float(r["mean"]), float(half_width(r["std"], r["n"]))
 
     def met(self, summary: pd.DataFrame) -> bool:
         mean, half = self.half_width(summary)
@@ -331,7 +334,9 @@ def sweep(
         except ScenarioError as exc:
             where = ", ".join(f"{k}={v!r}" for k, v in point.items())
             raise ScenarioError([f"--grid point {where}: {line}" for line in exc.lines]) from None
-    keys = [point_key(v, seed, replications) for v in variants]
+    # a grid over the seed runs each point with its own seed; otherwise all share ``seed``
+    seeds = [v.seed if "seed" in paths else seed for v in variants]
+    keys = [point_key(v, s, replications) for v, s in zip(variants, seeds, strict=True)]
     results: dict[int, Results] = {}
     for i, key in enumerate(keys):
         earlier = finished(key) if finished else None
@@ -339,14 +344,15 @@ def sweep(
             results[i] = earlier
     reused = sorted(results)
     todo = [i for i in range(len(points)) if i not in results]
-    tasks = [Task(i, variants[i], seed, k) for i in todo for k in range(replications)]
+    tasks = [Task(i, variants[i], seeds[i], k) for i in todo for k in range(replications)]
     pending: dict[int, list[Outcome]] = {i: [] for i in todo}
     started = time.perf_counter()
     for outcome in Runner(executor, workers, scheduler).map(tasks, progress):
         pending[outcome.key].append(outcome)
         if len(pending[outcome.key]) == replications:  # a point is complete
             i = outcome.key
-            results[i] = _results(variants[i], seed, pending.pop(i), time.perf_counter() - started)
+            elapsed = time.perf_counter() - started
+            results[i] = _results(variants[i], seeds[i], pending.pop(i), elapsed)
             results[i].info.update({"sweep_point": _jsonable(points[i]), "executor": executor})
             if on_point:
                 on_point(keys[i], results[i])

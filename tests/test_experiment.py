@@ -156,11 +156,6 @@ def test_precision_stops_at_the_first_batch_that_meets_the_target(county) -> Non
     assert capped.info["precision"]["replications"] == 4 and not capped.info["precision"]["met"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: Precision takes (ci_high - ci_low) / 2 of the summary's interval, which is "
-    "truncated at 1 for shares (and at 0), so a share near 1 looks precise too soon",
-)
 def test_precision_of_a_share_near_1_uses_the_whole_interval() -> None:
     values = np.array([0.95, 0.99, 0.70, 0.98, 0.97])  # mean 0.918, half-width 0.152
     frame = pd.DataFrame({"replication": range(5), "scope": "all", "share_one_trip": values})
@@ -284,19 +279,23 @@ def test_cli_compare_and_sweep(tmp_path: Path, county_file: Path) -> None:
     assert mean_wait[3] < mean_wait[1]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: sweep runs every point with the base scenario's seed, so a grid over `seed` "
-    "repeats one run (and each point's resolved scenario names a seed it did not use)",
-)
 def test_a_sweep_over_the_seed_runs_each_seed(county) -> None:
-    table = sweep(county, {"seed": [5, 6]}, replications=1, executor="serial").table
+    swept = sweep(county, {"seed": [5, 6]}, replications=1, executor="serial")
+    table = swept.table
     matters = table[(table.metric == "matters") & (table.scope == "all")]
     direct = [run(county.with_changes({"seed": s}), 1, executor="serial") for s in (5, 6)]
     expected = [r.summary.set_index(["metric", "scope"]).loc[("matters", "all"), "mean"]
                 for r in direct]  # fmt: skip
     assert expected[0] != expected[1]
     assert matters["mean"].tolist() == expected
+    assert [r.scenario.seed for r in swept.results] == [5, 6]  # as they ran
+
+
+def test_a_run_with_another_seed_names_it_in_its_scenario(tmp_path: Path, county) -> None:
+    results = run(county, 1, seed=county.seed + 1, executor="serial")
+    assert results.seed == results.scenario.seed == county.seed + 1
+    again = run(load_results(sim.save(results, tmp_path / "r")).scenario, 1, executor="serial")
+    pd.testing.assert_frame_equal(again.replications, results.replications)
 
 
 @pytest.mark.parametrize(
