@@ -565,6 +565,50 @@ def check_command(
     err.print(Text(f"{scenario}: ok"))
 
 
+@app.command("list")
+@_guarded
+def list_command(
+    folder: Annotated[
+        Path | None,
+        typer.Argument(
+            help="Folder of scenario files (searched with its subfolders). Default: "
+            "./scenarios, or the scenarios installed with countysim where there is none.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """List scenario files with their names and one-line descriptions."""
+    from sim.scenario import load_scenario
+
+    if folder is None:
+        folder = Path("scenarios")
+        if not folder.is_dir():
+            from sim.validation.cases import EXAMPLES as folder
+    if not folder.is_dir():
+        raise BadInput(f"{shown(folder)}: not a folder of scenario files")
+    files = sorted(p for p in folder.rglob("*.y*ml") if p.suffix in (".yaml", ".yml"))
+    if not files:
+        raise BadInput(f"{shown(folder)}: no scenario files (*.yaml) in it")
+    table = Table(title=f"scenarios in {folder}", caption=f"run one: countysim run {folder}/FILE")
+    for column in ("file", "name", "description"):
+        table.add_column(column, overflow="fold", min_width=24 if column == "file" else None)
+    broken = 0
+    for path in files:
+        try:
+            scenario = load_scenario(path)
+        except ScenarioError as exc:
+            broken += 1
+            reason = f"does not load: {exc.lines[0]}"
+            table.add_row(Text(str(path.relative_to(folder))), Text("—"), Text(reason))
+            continue
+        words = " ".join(scenario.description.split())
+        table.add_row(Text(str(path.relative_to(folder))), Text(scenario.name), Text(words))
+    out.print(table)
+    if broken:
+        _error(f"{broken} of {len(files)} files do not load; `countysim check FILE` says why")
+        raise typer.Exit(2)
+
+
 def _warn_overload(pools: list[Pool]) -> None:
     from sim.capacity import OVERLOAD
 

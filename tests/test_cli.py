@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 import sim
 from sim.cli import app
 from sim.metrics import METRICS
+from tests.conftest import SCENARIOS
 
 runner = CliRunner()
 
@@ -150,3 +151,32 @@ def test_python_dash_m(county_file: Path) -> None:
         check=False,
     )
     assert done.returncode == 0 and "name: small county" in done.stdout
+
+
+def test_list_shows_every_scenario_with_its_description(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`countysim list` finds scenarios in subfolders, shows name and description (those of
+    an `extends` parent where the child gives none), flags a file that does not load and
+    then exits 2; with no ./scenarios it lists the installed copies."""
+    (tmp_path / "reform").mkdir()
+    (tmp_path / "reform" / "before.yaml").write_text(
+        (SCENARIOS / "example-baseline.yaml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    (tmp_path / "reform" / "after.yaml").write_text(
+        "extends: before.yaml\nname: Reformed\ndescription: Two more windows.\n", encoding="utf-8"
+    )
+    result = runner.invoke(app, ["list", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "Reformed" in text and "Two more windows." in text
+    assert "Example county baseline" in text and "Before county-town same power" in text
+    assert text.index("after.yaml") < text.index("before.yaml")  # sorted
+    (tmp_path / "broken.yaml").write_text("name: x\nhalls: 3\n", encoding="utf-8")
+    broken = runner.invoke(app, ["list", str(tmp_path)])
+    assert broken.exit_code == 2 and "does not load" in broken.output
+    assert "1 of 3 files do not load" in " ".join(broken.output.split())
+    monkeypatch.chdir(tmp_path / "reform")
+    installed = runner.invoke(app, ["list"])
+    assert installed.exit_code == 0 and "Example county same power" in installed.output
+    assert runner.invoke(app, ["list", str(tmp_path / "nothing")]).exit_code == 2
