@@ -22,6 +22,7 @@ from sim.cli import app
 from sim.validation import COLUMNS, hall_scenario, peer_row, theory_row, ticket_waits
 from sim.validation.cases import EXAMPLES
 from sim.validation.peer import ciw_waits, peer_rows
+from sim.validation.published import REFORMS
 from tests.conftest import ROOT, SCENARIOS
 
 runner = CliRunner()
@@ -86,9 +87,12 @@ def test_validate_command_writes_tables_and_exits_1_on_a_failure(
 
 
 def test_shipped_scenarios_are_the_repository_examples() -> None:
-    """The validation runs its own copies (package data); they must be the examples."""
-    shipped = sorted(p.name for p in EXAMPLES.glob("*.yaml"))
-    assert shipped == ["example-baseline.yaml", "example-same-power.yaml"]
+    """The validation runs its own copies (package data): the two examples and each reform's
+    folder its published rows run; every copy must equal the repository's file."""
+    shipped = sorted(p.relative_to(EXAMPLES).as_posix() for p in EXAMPLES.rglob("*") if p.is_file())
+    needed = ["example-baseline.yaml", "example-same-power.yaml"]
+    needed += [f"{reform}/{name}.yaml" for reform in REFORMS for name in ("before", "after")]
+    assert set(needed) <= set(shipped), f"not shipped: {sorted(set(needed) - set(shipped))}"
     for name in shipped:
         assert (EXAMPLES / name).read_bytes() == (SCENARIOS / name).read_bytes(), (
             f"sim/validation/scenarios/{name} differs from scenarios/{name}: copy it over"
@@ -96,14 +100,18 @@ def test_shipped_scenarios_are_the_repository_examples() -> None:
 
 
 def test_package_data_ships_every_validation_scenario() -> None:
-    """pyproject's package-data patterns match every file in sim/validation/scenarios/."""
+    """pyproject's package-data patterns match every file in sim/validation/scenarios/ and
+    its subfolders (one per reform)."""
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())
     patterns = config["tool"]["setuptools"]["package-data"]["sim.validation"]
     package = ROOT / "sim" / "validation"
     assert EXAMPLES.parent == package
-    for path in EXAMPLES.iterdir():
+    files = [p for p in EXAMPLES.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+    assert any(p.parent != EXAMPLES for p in files), "no reform folder shipped"
+    for path in files:
         name = path.relative_to(package).as_posix()
-        assert any(fnmatch(name, p) for p in patterns), name
+        # fnmatch's * also crosses "/": require as many path parts as the pattern has
+        assert any(fnmatch(name, p) and name.count("/") == p.count("/") for p in patterns), name
 
 
 @pytest.fixture
