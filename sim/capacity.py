@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.model.calendar import month_weights
 from sim.model.demand import DayProfile, weekday_weights
 from sim.model.geography import CountyMap
 from sim.scenario import Scenario
@@ -48,8 +49,9 @@ class Pool:
     """Visits per open hour the pool's windows serve when always busy."""
 
     peak: float
-    """Demand in the busiest hour of the busiest weekday, relative to the average open hour
-    (from the hour and weekday profiles)."""
+    """Demand in the busiest hour of the busiest weekday (of the busiest month in the run,
+    with a date range), relative to the average open hour (from the hour, weekday and
+    month profiles)."""
 
     @property
     def load(self) -> float:
@@ -122,9 +124,16 @@ def offered_load(scenario: Scenario) -> list[Pool]:
 
 
 def _peak(scenario: Scenario) -> float:
-    """Busiest hour's demand over the average open hour's: hour profile × weekday profile."""
+    """Busiest hour's demand over the average open hour's: hour profile × weekday profile
+    × the busiest month of the run (month profile, normalised over the year)."""
     profile = DayProfile(scenario.calendar.intervals_min, scenario.demand.hour_profile)
     density = np.diff(np.concatenate(([0.0], profile.cum))) / profile.length
     day = density.max() * profile.length.sum()  # 1 for a flat profile
     week = weekday_weights(scenario.demand, scenario.calendar.workdays, scenario.calendar.workdays)
-    return float(day * week.max())
+    month = 1.0
+    if scenario.run_dates is not None and scenario.demand.month_profile:
+        weights = month_weights(
+            scenario.demand.month_profile, scenario.run_dates, scenario.workday_dates
+        )
+        month = float(weights.max())
+    return float(day * week.max() * month)

@@ -85,11 +85,12 @@ SetOpt = Annotated[
 
 def _load(scenario: Path, sets: list[str] | None, seed: int | None, days: int | None):
     from sim.scenario import load_scenario
+    from sim.scenario.load import days_option
 
-    options = {"--seed": ("seed", seed), "--days": ("horizon.days", days)}
-    return load_scenario(
-        scenario, sets or [], {k: v for k, v in options.items() if v[1] is not None}
-    )
+    options = {"--seed": ("seed", seed)} if seed is not None else {}
+    if days is not None:  # with a date range: its first `days` working days
+        options["--days"] = days_option(scenario, sets or [], days)
+    return load_scenario(scenario, sets or [], options)
 
 
 def print_table(frame, title: str, caption: str | None = None, console: Console = out) -> None:
@@ -111,7 +112,7 @@ def print_key_metrics(results: Results, console: Console = out) -> None:
     s, scenario = results.summary, results.scenario
     reps = results.replications["replication"].nunique()
     caption = (
-        f"{scenario.horizon.days} working days, {reps} replications, seed {results.seed}; "
+        f"{scenario.horizon_text()}, {reps} replications, seed {results.seed}; "
         "mean and 95% confidence interval over replications"
     )
     print_table(key_table(s, KEY_METRICS), f"{scenario.name} — key metrics", caption, console)
@@ -163,7 +164,12 @@ SchedulerOpt = Annotated[
 ]
 RepsOpt = Annotated[int, typer.Option("-r", "--replications", min=1, help="Replications.")]
 SeedOpt = Annotated[int | None, typer.Option(help="Seed (default: the (first) scenario's).")]
-DaysOpt = Annotated[int | None, typer.Option(help="Working days (overrides horizon.days).")]
+DaysOpt = Annotated[
+    int | None,
+    typer.Option(
+        help="Working days (overrides horizon.days; with a date range: its first N working days)."
+    ),
+]
 OutOpt = Annotated[
     Path | None,
     typer.Option("--out", help="Output folder (replaced if countysim wrote it, else refused)."),
@@ -544,7 +550,7 @@ def check_command(
         title="expected load on the windows (average open hour)",
         caption="pool: window groups and the departments only they serve; load = requests / "
         "what the windows serve when always busy (returns after missing documents included); "
-        "busiest hour: the same in the hour and weekday the profiles make busiest",
+        "busiest hour: the same in the hour, weekday and month the profiles make busiest",
     )
     columns = ("hall", "pool (departments)", "windows", "requests/h", "can serve/h", "load")
     for column in (*columns, "busiest hour"):

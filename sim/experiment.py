@@ -63,6 +63,9 @@ class Results:
     """Percentiles per replication: ``replication, quantity, scope, q, value``."""
     profiles: pd.DataFrame | None = None
     """Hall working-day profiles per replication (see ``replication_profiles``)."""
+    daily: pd.DataFrame | None = None
+    """Requests, visits and waits per working day and replication, dated where the horizon
+    is a date range (see ``replication_daily``)."""
     matters: pd.DataFrame | None = None
     """Per-matter log of every replication (when run with ``log=True``)."""
     visits: pd.DataFrame | None = None
@@ -92,6 +95,7 @@ def _results(scenario: Scenario, seed: int, outcomes: list[Outcome], wall_s: flo
         summary=summary,
         distributions=pd.concat([o.distributions for o in outcomes], ignore_index=True),
         profiles=pd.concat([o.profiles for o in outcomes], ignore_index=True),
+        daily=pd.concat([o.daily for o in outcomes], ignore_index=True),
         matters=pd.concat(logs, ignore_index=True) if logs else None,
         visits=pd.concat(visits, ignore_index=True) if visits else None,
         wall_s=wall_s,

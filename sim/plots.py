@@ -17,6 +17,7 @@ from functools import cache
 from pathlib import Path
 
 import matplotlib
+import matplotlib.dates
 import numpy as np
 import pandas as pd
 from matplotlib import font_manager
@@ -31,8 +32,10 @@ from sim.scenario import Scenario
 __all__ = [
     "CJKFontWarning",
     "comparison",
-    "fmt",
     "county_map",
+    "daily",
+    "daily_means",
+    "fmt",
     "enforcement",
     "queue_by_hour",
     "save",
@@ -342,6 +345,47 @@ def trips(results: Mapping[str, Results]) -> Figure:
     return fig
 
 
+def daily_means(result: Results) -> pd.DataFrame:
+    """Per working day (index ``day``, 1, 2, …): ``date`` (a Timestamp with a date range,
+    else NaT), ``requests``, ``visits``, ``sent_home`` and ``wait_min_mean``, each the mean
+    over replications."""
+    table = result.daily
+    columns = ["requests", "visits", "sent_home", "wait_min_mean"]
+    means = table.groupby("day")[columns].mean()
+    dates = table.groupby("day")["date"].first()
+    means.insert(0, "date", pd.to_datetime(dates, format="%Y-%m-%d", errors="coerce"))
+    return means
+
+
+def daily(results: Mapping[str, Results]) -> Figure:
+    """Requests per working day (all channels) and the mean wait of each day's hall visits,
+    means over replications, against the date where every scenario has a date range (else
+    the working day's number)."""
+    fig = _figure(11, 5.6)
+    top, bottom = fig.subplots(2, 1, sharex=True)
+    tables = {name: daily_means(r) for name, r in results.items()}
+    dated = all(t["date"].notna().all() for t in tables.values())
+    for i, (name, t) in enumerate(tables.items()):
+        x = t["date"].to_numpy() if dated else t.index.to_numpy()
+        top.plot(x, t["requests"], color=COLOURS[i], lw=1.2, label=name)
+        bottom.plot(x, t["wait_min_mean"], color=COLOURS[i], lw=1.2, label=name)
+    if dated:
+        locator = matplotlib.dates.AutoDateLocator()
+        bottom.xaxis.set_major_locator(locator)
+        bottom.xaxis.set_major_formatter(matplotlib.dates.ConciseDateFormatter(locator))
+    top.set_ylabel("requests per day")
+    top.set_title("Requests per working day (all channels, online included)")
+    top.set_ylim(bottom=0)
+    bottom.set_ylabel("mean wait per visit (min)")
+    bottom.set_xlabel("date (working days only)" if dated else "working day")
+    bottom.set_title("Wait per hall visit, by the day of the visit")
+    bottom.set_ylim(bottom=0)
+    top.xaxis.set_tick_params(labelbottom=True)
+    top.set_xlabel(bottom.get_xlabel())
+    _legend_outside(top)
+    return fig
+
+
 def waiting(result: Results, top: int = 12) -> Figure:
     """Wait per visit at each hall: box 25–75 %, whiskers 5–95 %, median line, 90th
     percentile marked (the ``top`` halls with the longest p90)."""
@@ -460,7 +504,7 @@ def enforcement(results: Mapping[str, Results]) -> Figure:
         for r in results.values()
     )
     first = next(iter(results.values())).scenario
-    step = first.demand.days_per_year / first.horizon.days  # one visit in the run, a year
+    step = first.demand.days_per_year / first.working_days  # one visit in the run, a year
     bins = (np.arange(0, math.ceil(top / step) + 2) - 0.5) * step
     for i, (name, r) in enumerate(results.items()):
         per_firm = _mean_percentiles(r.distributions, "visits_per_enterprise_per_year")

@@ -107,6 +107,9 @@ def scenario_figures(results: dict[str, Results]) -> list[Figure]:
             plots.trips(results),
         )
     )
+    daily = {n: r for n, r in results.items() if r.daily is not None}
+    if daily:
+        figures.append(Figure("daily", _daily_caption(daily), plots.daily(daily)))
     for name, r in results.items():
         if not _mean(r, "visits") > 0:
             continue
@@ -142,6 +145,36 @@ def scenario_figures(results: dict[str, Results]) -> list[Figure]:
             )
         )
     return figures + _enforcement_figures(results)
+
+
+def _daily_caption(results: dict[str, Results]) -> str:
+    """The busiest month (with dates) or the mean per day, and the day of the longest mean
+    wait, for each scenario."""
+    parts = []
+    for name, r in results.items():
+        t = plots.daily_means(r)
+        dated = bool(t["date"].notna().all())
+        month = t.groupby(t["date"].dt.to_period("M"))["requests"].mean() if dated else None
+        if month is not None and len(month) == 1:
+            text = (
+                f"{name}: {fmt(month.iloc[0])} requests per working day in "
+                f"{month.index[0].strftime('%B %Y')}"
+            )
+        elif month is not None:
+            text = (
+                f"{name}: most requests per working day in {month.idxmax().strftime('%B %Y')} "
+                f"({fmt(month.max())} a day, {fmt(month.max() / t['requests'].mean())}× the "
+                "run's average)"
+            )
+        else:
+            text = f"{name}: {fmt(t['requests'].mean())} requests per working day on average"
+        waits = t["wait_min_mean"].dropna()
+        if len(waits) and waits.max() > 0:
+            day = waits.idxmax()
+            on = f"{t.loc[day, 'date']:%Y-%m-%d}" if dated else f"working day {day}"
+            text += f"; the mean wait is longest on {on}, {fmt(waits.max())} min"
+        parts.append(text + ".")
+    return " ".join(parts)
 
 
 def _enforcement_figures(results: dict[str, Results]) -> list[Figure]:
@@ -296,7 +329,7 @@ def _describe(results: Results) -> list[str]:
     reps = results.replications["replication"].nunique()
     return [
         s.description or s.name,
-        f"{s.horizon.days} working days, {reps} replications, seed {results.seed}. "
+        f"{s.horizon_text()}, {reps} replications, seed {results.seed}. "
         "Means over replications with 95 % confidence intervals.",
     ]
 

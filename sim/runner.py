@@ -19,6 +19,7 @@ from sim.model import simulate
 from sim.scenario import Scenario
 from sim.stats import (
     matters_frame,
+    replication_daily,
     replication_distributions,
     replication_metrics,
     replication_profiles,
@@ -49,6 +50,7 @@ class Outcome:
     metrics: pd.DataFrame
     distributions: pd.DataFrame
     profiles: pd.DataFrame
+    daily: pd.DataFrame
     matters: pd.DataFrame | None
     visits: pd.DataFrame | None
 
@@ -61,6 +63,7 @@ def replicate(task: Task) -> Outcome:
         metrics,
         replication_distributions(task.scenario, records),
         replication_profiles(task.scenario, records),
+        replication_daily(task.scenario, records),
     ]
     for table in tables:
         table.insert(0, "replication", task.replication)

@@ -27,6 +27,7 @@ __all__ = [
     "matters_frame",
     "no_data",
     "paired_differences",
+    "replication_daily",
     "replication_distributions",
     "replication_metrics",
     "replication_profiles",
@@ -346,7 +347,14 @@ def matters_frame(scenario: Scenario, records: Records, replication: int) -> pd.
     frame["status"] = pd.Categorical.from_codes(
         frame["status"], categories=["completed", "online", "station", "in_system"]
     )
+    if records.clock.dates is not None:  # a date range: the date of each request
+        frame["date_request"] = _dates(records, m["t_request"])
     return frame
+
+
+def _dates(records: Records, t: np.ndarray) -> pd.Series:
+    """The date of each sim minute in ``t`` (a run with a date range)."""
+    return pd.Series(records.clock.date_of(t)).dt.date
 
 
 def visits_frame(scenario: Scenario, records: Records, replication: int) -> pd.DataFrame:
@@ -374,6 +382,8 @@ def visits_frame(scenario: Scenario, records: Records, replication: int) -> pd.D
     frame["response_min"] = frame["arrive"] - reported
     frame["whistled_up"] = False
     frame.loc[incident, "whistled_up"] = e["inc_whistled"][v["target"][incident]]
+    if records.clock.dates is not None:  # a date range: the date each crew set out
+        frame["date"] = _dates(records, v["depart"])
     return frame
 
 
@@ -425,6 +435,33 @@ def replication_distributions(scenario: Scenario, records: Records) -> pd.DataFr
     ]
     columns = ["quantity", "scope", "q", "value"]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+
+
+def replication_daily(scenario: Scenario, records: Records) -> pd.DataFrame:
+    """One row per working day of one replication: ``day`` (1, 2, …), ``date`` (ISO
+    ``YYYY-MM-DD`` when the horizon is a date range, else empty), ``requests`` (all
+    channels), ``visits`` (tickets drawn at the halls), ``wait_min_mean`` (the mean wait of
+    that day's visits whose wait is over, as ``wait_min_mean``) and ``sent_home``."""
+    clock, tk = records.clock, records.tickets
+    n = clock.days
+    requests = np.bincount(clock.day_of(records.matters["t_request"]), minlength=n)
+    day = clock.day_of(tk["arrive"])
+    home = tk["outcome"] == SENT_HOME
+    over = ~np.isnan(tk["start"]) | home
+    waited = np.bincount(day[over], minlength=n).astype(float)
+    total = np.bincount(day[over], weights=records.waits()[over], minlength=n)
+    mean = np.divide(total, waited, out=np.full(n, np.nan), where=waited > 0)
+    dates = [d.isoformat() for d in clock.dates] if clock.dates is not None else [""] * n
+    return pd.DataFrame(
+        {
+            "day": np.arange(1, n + 1),
+            "date": dates,
+            "requests": requests[:n],
+            "visits": np.bincount(day, minlength=n)[:n],
+            "wait_min_mean": mean,
+            "sent_home": np.bincount(day[home], minlength=n)[:n],
+        }
+    )
 
 
 def _area(starts: np.ndarray, ends: np.ndarray, x: np.ndarray) -> np.ndarray:

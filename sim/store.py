@@ -218,7 +218,7 @@ def _write_files(results: Results, folder: Path) -> None:
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
     results.summary.to_csv(folder / "summary.csv", index=False)
     results.replications.to_csv(folder / "replications.csv", index=False)
-    for name in ("distributions", "profiles"):
+    for name in ("distributions", "profiles", "daily"):
         table = getattr(results, name)
         if table is not None:
             table.to_csv(folder / f"{name}.csv", index=False)
@@ -318,8 +318,8 @@ def sweep_checkpoints(
     return finished, on_point
 
 
-def _optional_csv(path: Path) -> pd.DataFrame | None:
-    return pd.read_csv(path) if path.exists() else None
+def _optional_csv(path: Path, **options) -> pd.DataFrame | None:
+    return pd.read_csv(path, **options) if path.exists() else None
 
 
 def load_results(folder: str | Path) -> Results:
@@ -351,6 +351,7 @@ def load_results(folder: str | Path) -> Results:
         summary=pd.read_csv(folder / "summary.csv"),
         distributions=_optional_csv(folder / "distributions.csv"),
         profiles=_optional_csv(folder / "profiles.csv"),
+        daily=_optional_csv(folder / "daily.csv", dtype={"date": str}),
         matters=logs["matters"],
         visits=logs["visits"],
         wall_s=float(manifest.get("wall_time_s", 0.0)),

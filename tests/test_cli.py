@@ -40,6 +40,7 @@ def test_run_writes_the_results_folder(tmp_path: Path, county_file: Path) -> Non
     assert "key metrics" in result.output and "County hall" in result.output
     names = sorted(p.name for p in out.iterdir())
     assert names == [
+        "daily.csv",
         "distributions.csv",
         "figures",
         "manifest.json",

@@ -42,6 +42,7 @@ def _figures(pair) -> dict[str, Figure]:
         "map": plots.county_map({n: r.scenario for n, r in results.items()}),
         "travel": plots.travel(results),
         "trips": plots.trips(results),
+        "daily": plots.daily(results),
         "waiting": plots.waiting(first),
         "queue": plots.queue_by_hour(first),
         "utilisation": plots.utilisation_heatmap(first),
@@ -69,7 +70,7 @@ def test_report_has_every_figure_the_table_and_true_captions(tmp_path: Path, pai
     page = write_report(folder).read_text()
     md = (folder / "report.md").read_text()
     pngs = sorted(p.stem for p in (folder / "figures").glob("*.png"))
-    assert len(pngs) == len(re.findall(r"<img ", page)) == 2 + 2 + 3 * 2 + 1  # + enforcement
+    assert len(pngs) == len(re.findall(r"<img ", page)) == 2 + 3 + 3 * 2 + 1  # + enforcement
     for name in pngs:
         assert f'id="{name}"' in page and f"figures/{name}.png" in md
     summary = pd.read_csv(folder / "more-windows" / "summary.csv").set_index(["metric", "scope"])

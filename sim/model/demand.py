@@ -3,8 +3,9 @@
 Requests of item *i* in town *t* arrive as a Poisson process: the annual volume
 (per 1000 residents and per enterprise) spread over ``days_per_year`` working
 days, scaled by the weekday profile (normalised to mean 1 over the working week)
-and placed within the day by the hour profile (relative weights over opening
-hours). The time of a request is the time the citizen reaches the hall.
+and, when the run has dates, by the month profile (normalised so that a calendar
+year's volume is unchanged), and placed within the day by the hour profile (relative
+weights over opening hours). The time of a request is the time the citizen reaches the hall.
 
 All of a citizen's randomness (channel draw, home distance, mode draw, access
 waits, missing documents, service times, return delays and the time of day of a
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model.calendar import Clock, clock_to_min
+from sim.model.calendar import Clock, clock_to_min, month_weights
 from sim.model.codes import Channel
 from sim.model.geography import CountyMap
 from sim.model.rng import Streams
@@ -124,6 +125,10 @@ def generate_matters(
     """Draw every request of the run (pure: same inputs, same matters)."""
     profile = DayProfile(clock.intervals, scenario.demand.hour_profile)
     day_weight = weekday_weights(scenario.demand, scenario.calendar.workdays, clock.weekday)
+    if scenario.demand.month_profile and clock.dates is not None:  # else the same numbers
+        day_weight = day_weight * month_weights(
+            scenario.demand.month_profile, clock.dates, clock.year_dates
+        )
     per_year = scenario.demand.days_per_year
     random_access = [
         (j, m) for j, m in enumerate(scenario.travel.modes) if m.access_wait_min.variance > 0

@@ -1,6 +1,7 @@
 """Scenarios: the schema (``schema``), reading files safely (``files``), changing data by
-path and merging (``overrides``), and loading a file with ``extends``, ``towns_csv`` and
-``--set`` (``load``). Imports go one way: load -> schema -> overrides -> files."""
+path and merging (``overrides``), which dates of a date range are worked (``holidays``), and
+loading a file with ``extends``, ``towns_csv`` and ``--set`` (``load``). Imports go one way:
+load -> schema -> overrides -> files, and schema -> holidays."""
 
 from sim.errors import ScenarioError
 from sim.scenario.load import dump_scenario, load_scenario, validate_data

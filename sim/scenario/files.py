@@ -1,5 +1,6 @@
 """Reading scenario files safely: regular files only, a size limit, a declared encoding,
-and YAML with ``14:00`` kept as text and an alias/node limit (no alias bombs)."""
+and YAML with ``14:00`` and ``2025-01-01`` kept as text and an alias/node limit (no alias
+bombs)."""
 
 from __future__ import annotations
 
@@ -21,8 +22,10 @@ MAX_YAML_NODES = 200_000
 
 class YamlLoader(yaml.SafeLoader):
     """Safe YAML where ``14:00`` stays the string "14:00" (not YAML 1.1's base-60 number
-    840), and a document may hold at most :data:`MAX_YAML_NODES` values with its aliases
-    expanded, and no alias inside its own anchor."""
+    840) and ``2025-01-01`` the string "2025-01-01" (the schema reads dates, so that a date
+    that does not exist, 2025-02-30, is a field's error, not a crash of the YAML reader),
+    and a document may hold at most :data:`MAX_YAML_NODES` values with its aliases expanded,
+    and no alias inside its own anchor."""
 
     def get_single_node(self) -> yaml.Node | None:
         try:
@@ -65,7 +68,8 @@ def _expanded_size(node: yaml.Node, sizes: dict[int, int], open_: set[int]) -> i
 
 
 YamlLoader.yaml_implicit_resolvers = {
-    key: list(value) for key, value in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    key: [r for r in value if r[0] != "tag:yaml.org,2002:timestamp"]
+    for key, value in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 for _digit in "0123456789":
     YamlLoader.yaml_implicit_resolvers.setdefault(_digit, []).insert(

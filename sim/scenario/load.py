@@ -22,7 +22,7 @@ from sim.scenario.overrides import Loc, Where, _at, _dotted, deep_merge, parse_s
 from sim.scenario.overrides import validate_data as validate_model
 from sim.scenario.schema import Scenario
 
-__all__ = ["dump_scenario", "load_scenario", "validate_data"]
+__all__ = ["days_option", "dump_scenario", "load_scenario", "validate_data"]
 
 
 def _read_yaml(path: Path) -> tuple[Any, dict[Loc, Where]]:
@@ -203,6 +203,31 @@ def load_scenario(
     changes += [(option, *change) for option, change in options.items()]
     data, lines = set_all(data, changes, lines)
     return validate_data(data, str(path), lines)
+
+
+def days_option(
+    path: str | Path,
+    set: Iterable[str] | Mapping[str, Any] = (),  # noqa: A002 (CLI's name)
+    days: int = 1,
+) -> tuple[str, Any]:
+    """The field ``--days N`` sets in the scenario at ``path`` (after ``set``): ``horizon.days``
+    where the horizon counts days; with a date range, ``horizon.end`` moves to the range's
+    N-th working day (the run is its first N working days). :class:`ScenarioError` if the
+    range has fewer."""
+    data, lines = _resolve_file(Path(path))
+    data, _ = set_all(data, [("--set", *pair) for pair in _overrides(set)], lines)
+    horizon = data.get("horizon")
+    if not isinstance(horizon, dict) or all(horizon.get(k) is None for k in ("start", "end")):
+        return "horizon.days", days
+    dates = load_scenario(path, set).run_dates or ()
+    if not 1 <= days <= len(dates):
+        raise ScenarioError(
+            [
+                f"--days: expected 1 to {len(dates)} (the working days from "
+                f"{horizon.get('start')} to {horizon.get('end')}), got {shown(days)}"
+            ]
+        )
+    return "horizon.end", dates[days - 1].isoformat()
 
 
 def validate_data(

@@ -33,6 +33,24 @@ __all__ = [
 Loc = tuple[str | int, ...]
 Where = tuple[str, int | None]  # file, line (1-based) or None
 
+FORMS: dict[Loc, tuple[tuple[str, ...], ...]] = {
+    ("horizon",): (("days", "start_weekday"), ("start", "end")),
+}
+"""Mappings written in one of several forms (a horizon counts days or is a date range): a
+later source (a variant, ``--set``) that writes keys of one form drops the keys of the
+other forms from what it overrides, so a variant of a base with ``days`` may give dates.
+Both forms in one source stay, and the schema refuses them."""
+
+
+def _other_forms_dropped(base: dict, given: Iterable[Any], at: Loc) -> dict:
+    """``base`` without the keys of the forms in ``FORMS[at]`` that ``given`` does not
+    use, when ``given`` uses one of them."""
+    forms, given = FORMS.get(at, ()), set(given)
+    if not any(given & set(form) for form in forms):
+        return base
+    drop = {key for form in forms if not given & set(form) for key in form}
+    return {k: v for k, v in base.items() if k not in drop}
+
 
 def entry_name(entry: Any) -> Any:
     """The ``name`` (or ``id``) of an entry of a named list: text or a number, else None."""
@@ -51,7 +69,7 @@ def deep_merge(
     receives the path in the result of each entry of ``over`` that changed place.
     """
     if isinstance(base, dict) and isinstance(over, dict):
-        merged = dict(base)
+        merged = _other_forms_dropped(dict(base), over, _to)
         for key, value in over.items():
             if key in base:
                 value = deep_merge(base[key], value, moves, (*_at, key), (*_to, key))
@@ -175,7 +193,21 @@ def resolve_path(data: Any, path: str) -> Loc:
 def apply_set(data: Any, path: str, value: Any) -> Any:
     """A copy of ``data`` with the field at ``path`` (``a.b[2].c``, ``halls[Name].c``) set to
     ``value``."""
-    return _set(data, resolve_path(data, path), value)
+    loc = resolve_path(data, path)
+    return _drop_other_forms(_set(data, loc, value), loc)
+
+
+def _drop_other_forms(data: Any, loc: Loc) -> Any:
+    """``data`` after setting the field at ``loc``, with the other forms of its mapping
+    dropped (:data:`FORMS`)."""
+    at = tuple(loc[:-1])
+    if at not in FORMS:
+        return data
+    node = data
+    for part in at:
+        node = node[part]
+    kept = _other_forms_dropped(node, [loc[-1]], at)
+    return data if kept == node else _set(data, at, kept)
 
 
 def _set(node: Any, loc: Loc, value: Any) -> Any:
@@ -214,7 +246,7 @@ def set_all(data: Any, changes: Iterable[tuple[str, str, Any]], lines: dict) -> 
             loc = resolve_path(data, key)
         except ValueError as exc:
             raise ScenarioError([f"{source}: {exc}"]) from None
-        data = _set(data, loc, value)
+        data = _drop_other_forms(_set(data, loc, value), loc)
         lines = {k: v for k, v in lines.items() if k[: len(loc)] != loc}
         for n in range(1, len(loc) + 1):  # new fields are blamed on the option
             lines.setdefault(loc[:n], (source, None))

@@ -11,14 +11,31 @@ problem. This module reads no files: see :mod:`sim.scenario`.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from functools import cached_property
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from sim.errors import ReferenceProblems, closest
-from sim.model.calendar import clock_to_min
+from sim.model.calendar import MONTHS, clock_to_min, month_weights
 from sim.model.dists import Dist, Integer, Number
+from sim.scenario.holidays import (
+    MAX_SPAN_YEARS,
+    NotCovered,
+    month_profile,
+    parse_date,
+    workday_dates,
+)
 from sim.scenario.overrides import with_changes
 
 __all__ = [
@@ -43,6 +60,11 @@ may hold (memory and time stay bounded: about 300 bytes and 50 µs each)."""
 Weight = Annotated[Number, Field(ge=0)]
 """A relative weight or multiplier (≥ 0)."""
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+Month = Literal["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+Date = Annotated[date, BeforeValidator(parse_date)]
+"""A date, written ``YYYY-MM-DD``."""
+MAX_DAYS = 3650
+"""Most working days a run may simulate."""
 
 
 def _repeated(path: str, names: list[str], what: str) -> Iterator[tuple[str, str]]:
@@ -65,10 +87,78 @@ class _Model(BaseModel):
 
 
 class Horizon(_Model):
-    days: Integer = Field(default=60, ge=1, le=3650)
-    """Working days simulated."""
+    """How long a run lasts: ``days`` working days, or the working days of a date range
+    ``start`` .. ``end`` (public holidays off; see ``calendar``). One form or the other;
+    neither: 60 working days."""
+
+    days: Integer | None = Field(default=None, ge=1, le=MAX_DAYS)
+    """Working days simulated (without a date range; 60 if neither is given)."""
     start_weekday: Weekday = "mon"
-    """Weekday of the first calendar day."""
+    """Weekday of the first calendar day (with ``days``)."""
+    start: Date | None = None
+    """First date of a date range (instead of ``days``), e.g. 2025-01-01."""
+    end: Date | None = None
+    """Last date of a date range, included, e.g. 2025-12-31."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _sixty_days(cls, data: Any) -> Any:
+        if isinstance(data, dict) and all(data.get(k) is None for k in ("days", "start", "end")):
+            return {**data, "days": 60}
+        return data
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Horizon:
+        problems = []
+        if self.start is not None or self.end is not None:
+            if self.days is not None:
+                problems.append(
+                    (
+                        "horizon.days",
+                        "give either days (a number of working days) or start and end "
+                        "(a date range), not both",
+                    )
+                )
+            if "start_weekday" in self.model_fields_set:
+                problems.append(
+                    (
+                        "horizon.start_weekday",
+                        "not with a date range: the weekday follows from horizon.start",
+                    )
+                )
+            for name, other in (("start", "end"), ("end", "start")):
+                if getattr(self, name) is None:
+                    problems.append(
+                        (f"horizon.{name}", f"required with horizon.{other} (a date range)")
+                    )
+        if problems:
+            raise ReferenceProblems(problems)
+        if self.start is not None and self.end is not None:
+            if self.end < self.start:
+                problems.append(
+                    (
+                        "horizon.end",
+                        f"{self.end} is before horizon.start ({self.start}): the range is empty",
+                    )
+                )
+            elif self.end.year - self.start.year >= MAX_SPAN_YEARS:
+                problems.append(
+                    (
+                        "horizon.end",
+                        f"a date range may span at most {MAX_SPAN_YEARS} years "
+                        f"({self.start} to {self.end} is longer)",
+                    )
+                )
+        if problems:
+            raise ReferenceProblems(problems)
+        return self
+
+    @model_serializer(mode="wrap")
+    def _the_given_form(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Only the fields of the horizon's form: a date range has no ``days``."""
+        data = handler(self)
+        keep = ("start", "end") if self.start is not None else ("days", "start_weekday")
+        return {k: v for k, v in data.items() if k in keep}
 
 
 class Calendar(_Model):
@@ -78,6 +168,14 @@ class Calendar(_Model):
     """Opening intervals of a working day, as ``["HH:MM", "HH:MM"]`` pairs in order."""
     workdays: list[Weekday] = Field(default=["mon", "tue", "wed", "thu", "fri"], min_length=1)
     """Weekdays on which halls open and teams work."""
+    public_holidays: Literal["china", "none"] = "china"
+    """With a date range: ``china`` takes China's public holidays off and works its make-up
+    working days (调休), as the chinesecalendar package lists them; ``none``: weekdays only."""
+    holidays: list[Date] = []
+    """Further dates off, with a date range (a local holiday; a year chinesecalendar does
+    not cover yet); they override make-up working days."""
+    extra_workdays: list[Date] = []
+    """Further dates worked, with a date range (a Saturday opening before a deadline)."""
 
     @field_validator("opening_hours")
     @classmethod
@@ -98,6 +196,17 @@ class Calendar(_Model):
         if len(set(value)) != len(value):
             raise ValueError("a weekday is listed twice")
         return value
+
+    @model_validator(mode="after")
+    def _not_both(self) -> Calendar:
+        both = [
+            (f"calendar.extra_workdays[{i}]", f"{d} is also in calendar.holidays: which is it?")
+            for i, d in enumerate(self.extra_workdays)
+            if d in self.holidays
+        ]
+        if both:
+            raise ReferenceProblems(both)
+        return self
 
     @cached_property
     def intervals_min(self) -> list[tuple[int, int]]:
@@ -210,12 +319,22 @@ class Demand(_Model):
     """Relative arrival weight from each clock time on (before the first: 1)."""
     weekday_profile: dict[Weekday, Weight] = {}
     """Relative daily volume per weekday (unnamed days: 1)."""
+    month_profile: dict[Month, Weight] = {}
+    """Relative daily volume per month, ``jan``..``dec`` (or 1..12, or 12 weights January
+    to December; unnamed months: 1), e.g. the year-end social-insurance rush. Normalised
+    over each calendar year's working days, so that a year's volume is unchanged. Needs a
+    date range (``horizon.start``, ``horizon.end``)."""
     days_per_year: Number = Field(default=250, ge=1, le=366)
     """Working days per year over which annual demand is spread."""
     station_days: Dist = {"dist": "empirical", "values": [1, 2, 3]}
     """Working days a village station takes to finish a matter by proxy (assumption)."""
     return_days: Dist = {"dist": "empirical", "values": [1, 2, 3]}
     """Working days before a citizen comes back with missing documents (rounded; assumption)."""
+
+    @field_validator("month_profile", mode="before")
+    @classmethod
+    def _months(cls, value: Any) -> Any:
+        return month_profile(value)
 
     @field_validator("hour_profile")
     @classmethod
@@ -429,14 +548,95 @@ class Scenario(_Model):
 
     @model_validator(mode="after")
     def _references(self) -> Scenario:
+        calendar = list(self._calendar_problems())
         problems = [
+            *calendar,
             *self._reference_problems(),
             *self._enforcement_problems(),
-            *self._demand_problems(),
+            *([] if calendar else self._demand_problems()),  # they count the working days
         ]
         if problems:
             raise ReferenceProblems(problems)
         return self
+
+    @cached_property
+    def workday_dates(self) -> tuple[date, ...] | None:
+        """Every working date of the calendar years a date-range horizon touches (public
+        holidays and the calendar's own dates applied), or None when the horizon counts
+        ``days``. The model's clock takes the run's dates from it (plain data: the model
+        looks up no holidays)."""
+        h, c = self.horizon, self.calendar
+        if h.start is None or h.end is None:
+            return None
+        return workday_dates(
+            h.start, h.end, c.workdays, c.public_holidays, c.holidays, c.extra_workdays
+        )
+
+    @cached_property
+    def run_dates(self) -> tuple[date, ...] | None:
+        """The working dates from ``horizon.start`` to ``horizon.end`` (None without)."""
+        h, dates = self.horizon, self.workday_dates
+        return None if dates is None else tuple(d for d in dates if h.start <= d <= h.end)
+
+    @property
+    def working_days(self) -> int:
+        """Working days in a run: ``horizon.days``, or those of the date range."""
+        return self.horizon.days if self.run_dates is None else len(self.run_dates)
+
+    def horizon_text(self) -> str:
+        """``60 working days``, or ``248 working days, 2025-01-01 to 2025-12-31``."""
+        h = self.horizon
+        dates = f", {h.start} to {h.end}" if h.start is not None else ""
+        return f"{self.working_days} working days{dates}"
+
+    def _calendar_problems(self) -> Iterator[tuple[str, str]]:
+        """Dates where the horizon has none, years without known holidays, a range with no
+        working day, and month weights that leave a year no volume."""
+        h, c = self.horizon, self.calendar
+        if h.start is None:
+            for name in ("holidays", "extra_workdays"):
+                if getattr(c, name):
+                    yield (
+                        f"calendar.{name}",
+                        "dates need a date range: horizon: {start: YYYY-MM-DD, end: "
+                        "YYYY-MM-DD} instead of horizon.days",
+                    )
+            if self.demand.month_profile:
+                yield (
+                    "demand.month_profile",
+                    "needs a date range (horizon: {start: YYYY-MM-DD, end: YYYY-MM-DD}): "
+                    "working days counted by horizon.days have no months",
+                )
+            return
+        try:
+            dates = self.run_dates
+        except NotCovered as exc:
+            yield "horizon.start" if h.start.year in exc.years else "horizon.end", str(exc)
+            return
+        if not dates:
+            yield (
+                "horizon",
+                f"no working day from {h.start} to {h.end} (calendar.workdays, public "
+                "holidays and calendar.holidays leave none)",
+            )
+        elif len(dates) > MAX_DAYS:
+            yield "horizon.end", f"{len(dates)} working days: a run may hold at most {MAX_DAYS}"
+        weight = self.demand.month_profile
+        for year in range(h.start.year, h.end.year + 1):
+            worked = {MONTHS[d.month - 1] for d in self.workday_dates if d.year == year}
+            if weight and worked and not any(weight.get(m, 1) for m in worked):
+                yield (
+                    "demand.month_profile",
+                    f"gives every working day of {year} the weight 0: nobody can come",
+                )
+
+    def request_days(self) -> float:
+        """Working days of the run, each weighted by its month (the month profile): the
+        run's requests are ``annual / days_per_year`` × this."""
+        if self.run_dates is None or not self.demand.month_profile:
+            return float(self.working_days)
+        weights = month_weights(self.demand.month_profile, self.run_dates, self.workday_dates)
+        return float(weights.sum())
 
     def _demand_problems(self) -> Iterator[tuple[str, str]]:
         """Profiles that leave no time for requests; a run that asks for nothing, or for
@@ -462,9 +662,9 @@ class Scenario(_Model):
             path, what, n = load[-1]
             yield (
                 path,
-                f"about {n:,.0f} {what} in a run of {self.horizon.days} working days: more "
+                f"about {n:,.0f} {what} in a run of {self.working_days} working days: more "
                 f"than a run may hold ({MAX_EVENTS:,} requests, checks, incidents and "
-                "enterprise schedules in all); lower the rate or shorten horizon.days",
+                "enterprise schedules in all); lower the rate or shorten the horizon",
             )
 
     def _workload(self) -> Iterator[tuple[str, str, float]]:
@@ -473,13 +673,14 @@ class Scenario(_Model):
         towns = self.geography.towns
         people = sum(t.population for t in towns) / 1000
         firms = sum(t.enterprises for t in towns)
-        per_run = self.horizon.days / self.demand.days_per_year
+        per_run = self.working_days / self.demand.days_per_year
+        requests_per_run = self.request_days() / self.demand.days_per_year
         for i, s in enumerate(self.services):
             yield (
                 f"services[{i}]",
                 "requests",
                 (s.per_1000_residents_per_year * people + s.per_enterprise_per_year * firms)
-                * per_run,
+                * requests_per_run,
             )
         e = self.enforcement
         if e is None:
@@ -489,7 +690,7 @@ class Scenario(_Model):
         for i, d in enumerate(e.departments):
             multiplier = sum(share * d.risk_multiplier.get(c, 1) for c, share in shares.items())
             per_firm = d.inspections_per_enterprise_per_year * multiplier
-            days = self.horizon.days + ahead
+            days = self.working_days + ahead
             yield (
                 f"enforcement.departments[{i}]",
                 "routine checks",
