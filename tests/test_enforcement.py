@@ -15,7 +15,7 @@ from sim.model import simulate
 from sim.scenario import Scenario
 from sim.stats import replication_metrics
 from sim.theory import erlang_c, mmc_mean_wait
-from tests.conftest import mmc_data, small_county, write_yaml
+from tests.conftest import SCENARIOS, mmc_data, small_county, write_yaml
 
 
 def enforcement_county(joint: float | None = None, crews: int = 6) -> dict:
@@ -213,6 +213,84 @@ def test_enforcement_does_not_change_the_citizens() -> None:
     a, b = simulate(with_teams, 0), simulate(without, 0)
     for key in a.matters:
         np.testing.assert_array_equal(a.matters[key], b.matters[key])
+
+
+INCIDENT_COLUMNS = ("inc_report", "inc_xy", "inc_dept", "inc_delay", "inc_handle", "inc_team")
+
+
+@pytest.mark.parametrize("change", ["enterprises", "population"])
+def test_one_towns_change_leaves_the_other_towns_incidents_alone(change: str) -> None:
+    """Common random numbers: every draw of a town's incidents (times, places, departments,
+    report delays, handling times) and checks comes from streams keyed by that town, so more
+    enterprises or residents in Liuqiao change Liuqiao's incidents only."""
+    import sim
+
+    base = sim.load_scenario(SCENARIOS / "example-same-power.yaml")
+    town = next(t for t in base.geography.towns if t.name == "Liuqiao")
+    changed = base.with_changes(
+        {"geography": {"towns": [{"name": "Liuqiao", change: getattr(town, change) * 2}]}}
+    )
+    t = [w.name for w in base.geography.towns].index("Liuqiao")
+    a, b = _plan(base), _plan(changed)
+    assert (b.inc_town == t).sum() > (a.inc_town == t).sum()  # the change did something
+    for other in range(len(base.geography.towns)):
+        if other == t:
+            continue
+        ia, ib = a.inc_town == other, b.inc_town == other
+        assert ia.sum() > 0
+        for key in INCIDENT_COLUMNS:
+            np.testing.assert_array_equal(
+                getattr(a, key)[ia], getattr(b, key)[ib], err_msg=f"{key} in town {other}"
+            )
+        ca, cb = a.ent_town[a.check_ent] == other, b.ent_town[b.check_ent] == other
+        for key in ("check_dept", "check_due", "check_min", "check_team"):
+            np.testing.assert_array_equal(getattr(a, key)[ca], getattr(b, key)[cb], err_msg=key)
+
+
+@pytest.mark.parametrize("cell_km", [0.05, 0.7, 3.0, 100.0])
+def test_the_grid_finds_the_nearest_idle_crew_and_the_longest_idle_among_equals(
+    cell_km: float,
+) -> None:
+    """``_IdleCrews.nearest`` gives what ``min`` over the idle crews in idle order gives,
+    at any cell size: the grid makes the search faster, never different. Crews often stand
+    on the same spot (ties) and targets often fall on cell sides."""
+    import math
+
+    from sim.model.enforcement import _IdleCrews
+
+    rng = np.random.default_rng(12)
+    road_factor, crews = 1.3, 60
+    spots = [(float(x), float(y)) for x, y in rng.uniform(-10, 10, (6, 2))]
+    spots += [(0.0, 0.0), (cell_km, 2 * cell_km)]
+
+    def place() -> tuple[float, float]:
+        if rng.random() < 0.5:
+            return spots[rng.integers(len(spots))]
+        x, y = rng.uniform(-10, 10, 2)
+        return float(x), float(y)
+
+    idle = _IdleCrews(crews, cell_km, road_factor)
+    in_order: list[tuple[int, tuple[float, float]]] = []  # (crew, place), longest idle first
+    for crew in range(crews):
+        xy = place()
+        idle.add(crew, xy)
+        in_order.append((crew, xy))
+    away: list[int] = []
+    for _ in range(1500):
+        if len(in_order) > 4 and (rng.random() < 0.5 or len(in_order) == crews):
+            tx, ty = place()
+            want = min(
+                in_order, key=lambda e: math.hypot(e[1][0] - tx, e[1][1] - ty) * road_factor
+            )[0]
+            assert idle.nearest((tx, ty)) == want
+            in_order = [e for e in in_order if e[0] != want]
+            away.append(want)
+        elif away:
+            crew = away.pop(int(rng.integers(len(away))))
+            xy = place()
+            idle.add(crew, xy)
+            in_order.append((crew, xy))
+        assert idle.in_order() == [c for c, _ in in_order]
 
 
 def test_log_writes_visits_parquet(tmp_path: Path) -> None:

@@ -188,7 +188,9 @@ def enforcement_plan(scenario: Scenario, clock: Clock, streams: Streams) -> Plan
     mix = np.array([inc.department_mix.get(d.name, 0.0) for d in e.departments])
     mix = mix / mix.sum() if mix.sum() > 0 else np.full(len(e.departments), 1 / len(e.departments))
     profile = DayProfile(clock.intervals, {})
-    inc_parts: dict[str, list[np.ndarray]] = {k: [] for k in ("town", "xy", "dept", "report")}
+    inc_parts: dict[str, list[np.ndarray]] = {
+        k: [] for k in ("town", "xy", "dept", "report", "delay", "handle")
+    }
     for t, town in enumerate(geo.towns):
         annual = inc.per_enterprise_per_year * town.enterprises + (
             inc.per_1000_residents_per_year * town.population / 1000
@@ -209,12 +211,17 @@ def enforcement_plan(scenario: Scenario, clock: Clock, streams: Streams) -> Plan
         inc_parts["dept"].append(
             streams.get("incident_dept", town.name).choice(len(mix), size=n, p=mix)
         )
+        # keyed by town like every other draw: another town's incidents never shift them
+        inc_parts["delay"].append(
+            inc.report_delay_min.sample(streams.get("incident_delay", town.name), n)
+        )
+        inc_parts["handle"].append(
+            inc.handle_min.sample(streams.get("incident_handle", town.name), n)
+        )
     report = np.concatenate(inc_parts["report"])
     order = np.argsort(report, kind="stable")
     inc_town = np.concatenate(inc_parts["town"])[order]
     inc_dept = np.concatenate(inc_parts["dept"])[order]
-    n_inc = report.size
-    rng_delay, rng_handle = streams.get("incident_delay"), streams.get("incident_handle")
 
     ent = np.concatenate(checks["ent"])
     due = np.concatenate(checks["due"])
@@ -232,8 +239,8 @@ def enforcement_plan(scenario: Scenario, clock: Clock, streams: Streams) -> Plan
         inc_xy=np.concatenate(inc_parts["xy"])[order],
         inc_dept=inc_dept,
         inc_report=report[order],
-        inc_delay=inc.report_delay_min.sample(rng_delay, n_inc),
-        inc_handle=inc.handle_min.sample(rng_handle, n_inc),
+        inc_delay=np.concatenate(inc_parts["delay"])[order],
+        inc_handle=np.concatenate(inc_parts["handle"])[order],
         inc_team=incident_team[inc_dept, inc_town],
         inc_whistled=whistled[inc_dept, inc_town],
         team_xy=team_xy,
@@ -368,46 +375,62 @@ class _IdleCrews:
     def nearest(self, target: tuple[float, float]) -> int:
         """Take the idle crew nearest to ``target`` (the longest idle among equals)."""
         tx, ty = target
-        hypot, seq, xy = math.hypot, self.seq, self.xy
+        hypot, seq, xy, road_factor = math.hypot, self.seq, self.xy, self.road_factor
         best, best_d, best_seq = -1, math.inf, -1
         if self.count <= SCAN_ALL_UP_TO:
             candidates: list[int] | None = self.in_order()
         else:
             candidates = None
-            cell, cells = self.cell, self.cells
+            cell, get = self.cell, self.cells.get
             ti, tj = math.floor(tx / cell), math.floor(ty / cell)
+            # from the target to the nearest side of its cell: every crew in ring r >= 1 is
+            # at least (r - 1) cells and this margin away
+            margin = max(
+                0.0, min(tx - ti * cell, (ti + 1) * cell - tx, ty - tj * cell, (tj + 1) * cell - ty)
+            )
             budget = 4 * self.count + 16  # cells worth searching before looking at each crew
             r = 0
             while True:
-                # every crew in ring r is more than (r - 1) cells away in x or y
-                if r and (r - 1) * cell * self.road_factor > best_d * (1 + 1e-9) + 1e-9:
+                if r and ((r - 1) * cell + margin) * road_factor > best_d * (1 + 1e-9) + 1e-9:
                     break
                 if (2 * r + 1) ** 2 > budget:
                     candidates = self.in_order()
                     best, best_d, best_seq = -1, math.inf, -1
                     break
-                if r == 0:
-                    ring = [(ti, tj)]
-                else:
-                    ring = [(ti + di, tj - r) for di in range(-r, r + 1)]
-                    ring += [(ti + di, tj + r) for di in range(-r, r + 1)]
-                    ring += [(ti - r, tj + dj) for dj in range(-r + 1, r)]
-                    ring += [(ti + r, tj + dj) for dj in range(-r + 1, r)]
-                for key in ring:
-                    for crew in cells.get(key, ()):
-                        cx, cy = xy[crew]
-                        d = hypot(cx - tx, cy - ty) * self.road_factor
-                        if d < best_d or (d == best_d and seq[crew] < best_seq):
-                            best, best_d, best_seq = crew, d, seq[crew]
+                for di, dj in _ring(r):
+                    found = get((ti + di, tj + dj))
+                    if found:
+                        for crew in found:
+                            cx, cy = xy[crew]
+                            d = hypot(cx - tx, cy - ty) * road_factor
+                            if d < best_d or (d == best_d and seq[crew] < best_seq):
+                                best, best_d, best_seq = crew, d, seq[crew]
                 r += 1
         if candidates is not None:  # in idle order: the first of the nearest wins
             for crew in candidates:
                 cx, cy = xy[crew]
-                d = hypot(cx - tx, cy - ty) * self.road_factor
+                d = hypot(cx - tx, cy - ty) * road_factor
                 if d < best_d:
                     best, best_d = crew, d
         self._remove(best)
         return best
+
+
+_RINGS: list[list[tuple[int, int]]] = [[(0, 0)]]
+
+
+def _ring(r: int) -> list[tuple[int, int]]:
+    """Offsets of the grid cells ``r`` cells out in x or y (the square ring around a cell)."""
+    while len(_RINGS) <= r:
+        k = len(_RINGS)
+        side = range(-k, k + 1)
+        _RINGS.append(
+            [(d, -k) for d in side]
+            + [(d, k) for d in side]
+            + [(-k, d) for d in side[1:-1]]
+            + [(k, d) for d in side[1:-1]]
+        )
+    return _RINGS[r]
 
 
 def _cell_km(points: np.ndarray, crews: int) -> float:
@@ -422,7 +445,10 @@ def _cell_km(points: np.ndarray, crews: int) -> float:
         return 100.0
     best = 0.01
     for size in np.geomspace(0.01, 100.0, 25):
-        _, counts = np.unique(np.floor(points / size), axis=0, return_counts=True)
+        ij = np.floor(points / size).astype(np.int64)
+        ij -= ij.min(axis=0)
+        cell = ij[:, 0] * (int(ij[:, 1].max()) + 1) + ij[:, 1]  # one integer per grid cell
+        _, counts = np.unique(cell, return_counts=True)
         same_cell = float((counts * (counts - 1)).sum()) / (n * (n - 1))
         if crews * same_cell > CREWS_PER_CELL:
             break
