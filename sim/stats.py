@@ -134,35 +134,33 @@ class _EnforcementRows:
         # crews' minutes within opening hours; the rest of busy_min (visits running past a
         # closing, the drive back to base after the day) is overtime
         in_hours = clock.open_until(v["leave"]) - clock.open_until(v["depart"])
-        self.team_in_hours = np.bincount(
-            v["team"], weights=in_hours, minlength=e["team_crews"].size
-        )
+        self.team_in_hours = np.bincount(v["team"], weights=in_hours, minlength=e.team_crews.size)
         self.per_year = scenario.demand.days_per_year / records.days
         towns = [t.name for t in scenario.geography.towns]
         teams = scenario.enforcement.teams
-        self.due = e["check_due"] < records.days
-        self.done = ~np.isnan(e["check_done"])
+        self.due = e.check_due < records.days
+        self.done = ~np.isnan(e.check_done)
         routine = v["kind"] == VisitKind.ROUTINE
         self.response = np.where(
-            routine, np.nan, v["arrive"] - e["inc_report"][np.where(routine, 0, v["target"])]
+            routine, np.nan, v["arrive"] - e.inc_report[np.where(routine, 0, v["target"])]
         )
-        firms_by_town = _groups(e["ent_town"], len(towns))
+        firms_by_town = _groups(e.ent_town, len(towns))
         self.groups = {  # (checks, routine visits, incident visits, incidents, firms)
             None: (
-                np.arange(e["check_due"].size),
+                np.arange(e.check_due.size),
                 np.flatnonzero(routine),
                 np.flatnonzero(~routine),
-                np.arange(e["inc_team"].size),
-                np.arange(e["ent_town"].size),
+                np.arange(e.inc_team.size),
+                np.arange(e.ent_town.size),
             ),
         }
-        for kind, check_key, visit_key, inc_key, n in (
-            ("team", "check_team", "team", "inc_team", len(teams)),
-            ("town", "check_town", "town", "inc_town", len(towns)),
+        for kind, check_of, visit_of, incident_of, n in (
+            ("team", e.check_team, v["team"], e.inc_team, len(teams)),
+            ("town", e.check_town, v["town"], e.inc_town, len(towns)),
         ):
-            checks = _groups(e[check_key], n)
-            visits = _groups(v[visit_key], n)
-            incidents = _groups(e[inc_key], n)
+            checks = _groups(check_of, n)
+            visits = _groups(visit_of, n)
+            incidents = _groups(incident_of, n)
             for k in range(n):
                 if kind == "team":  # the firms in the towns the team covers
                     covered = [t for t, name in enumerate(towns) if teams[k].works_in(name)]
@@ -183,7 +181,7 @@ class _EnforcementRows:
         e, v = self.e, self.v
         checks, routine, answered, incidents, firms = self.groups[None if by is None else (by, k)]
         due, done = self.due[checks], self.done[checks]
-        per_firm = np.bincount(v["target"][routine], minlength=e["ent_town"].size)
+        per_firm = np.bincount(v["target"][routine], minlength=e.ent_town.size)
         per_firm = per_firm[firms] * self.per_year
         response = self.response[answered]
         return {
@@ -201,21 +199,21 @@ class _EnforcementRows:
             "response_min_p50": _q(response, 0.5),
             "response_min_p90": _q(response, 0.9),
             "share_response_within_30min": _mean(response <= 30),
-            "whistled_up": int(e["inc_whistled"][incidents].sum()),
+            "whistled_up": int(e.inc_whistled[incidents].sum()),
         }
 
     def team_totals(self, k: int | None = None) -> dict[str, float]:
         """Crew totals of team ``k`` (all teams when None); they belong to teams, not towns."""
         e = self.e
         sel = slice(None) if k is None else slice(k, k + 1)
-        crews = e["team_crews"][sel].sum()
+        crews = e.team_crews[sel].sum()
         in_hours = self.team_in_hours[sel].sum()
         return {
             "team_utilisation": in_hours / (crews * self.records.open_min) if crews else np.nan,
-            "team_overtime_min_per_day": (e["team_busy_min"][sel].sum() - in_hours)
+            "team_overtime_min_per_day": (e.team_busy_min[sel].sum() - in_hours)
             / self.records.days,
-            "team_km": float(e["team_km"][sel].sum()),
-            "enforcement_staff": int(e["team_staff"][sel].sum()),
+            "team_km": float(e.team_km[sel].sum()),
+            "enforcement_staff": int(e.team_staff[sel].sum()),
         }
 
 
@@ -377,11 +375,11 @@ def visits_frame(scenario: Scenario, records: Records, replication: int) -> pd.D
     frame["kind"] = pd.Categorical.from_codes(frame["kind"], categories=["routine", "incident"])
     incident = v["kind"] == VisitKind.INCIDENT
     reported = np.full(v["kind"].size, np.nan)
-    reported[incident] = e["inc_report"][v["target"][incident]]
+    reported[incident] = e.inc_report[v["target"][incident]]
     frame["reported"] = reported
     frame["response_min"] = frame["arrive"] - reported
     frame["whistled_up"] = False
-    frame.loc[incident, "whistled_up"] = e["inc_whistled"][v["target"][incident]]
+    frame.loc[incident, "whistled_up"] = e.inc_whistled[v["target"][incident]]
     if records.clock.dates is not None:  # a date range: the date each crew set out
         frame["date"] = _dates(records, v["depart"])
     return frame
@@ -411,9 +409,9 @@ def replication_distributions(scenario: Scenario, records: Records) -> pd.DataFr
         e, v = records.enforcement, records.visits
         incident = v["kind"] == VisitKind.INCIDENT
         parts.append(
-            ("response_min", "all", v["arrive"][incident] - e["inc_report"][v["target"][incident]])
+            ("response_min", "all", v["arrive"][incident] - e.inc_report[v["target"][incident]])
         )
-        per_firm = np.bincount(v["target"][~incident], minlength=e["ent_town"].size)
+        per_firm = np.bincount(v["target"][~incident], minlength=e.ent_town.size)
         parts.append(
             (
                 "visits_per_enterprise_per_year",

@@ -7,14 +7,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from scipy import stats as st
 from typer.testing import CliRunner
 
 from sim.cli import app
 from sim.model import simulate
 from sim.scenario import Scenario
-from sim.stats import replication_metrics
-from sim.theory import erlang_c, mmc_mean_wait
+from sim.stats import half_width, replication_metrics
+from sim.validation.theory import erlang_c, mmc_mean_wait
 from tests.conftest import SCENARIOS, mmc_data, small_county, write_yaml
 
 
@@ -57,7 +56,7 @@ def _metric(scenario: Scenario, metric: str, reps: int = 8, scope: str = "all") 
 
 
 def _ci(values: np.ndarray, level: float = 0.999) -> tuple[float, float]:
-    half = st.t.ppf(0.5 + level / 2, values.size - 1) * values.std(ddof=1) / np.sqrt(values.size)
+    half = half_width(values.std(ddof=1), values.size, level)
     return values.mean() - half, values.mean() + half
 
 
@@ -83,9 +82,9 @@ def test_joint_inspection_means_fewer_visits_and_several_checks_per_visit() -> N
     # the same enterprises and checks are drawn (common random numbers)
     ra, rb = simulate(separate, 0), simulate(joint, 0)
     for key in ("check_due", "check_town"):  # the checks due within the horizon
-        a, b = ra.enforcement[key], rb.enforcement[key]
+        a, b = getattr(ra.enforcement, key), getattr(rb.enforcement, key)
         np.testing.assert_array_equal(
-            a[ra.enforcement["check_due"] < ra.days], b[rb.enforcement["check_due"] < rb.days]
+            a[ra.enforcement.check_due < ra.days], b[rb.enforcement.check_due < rb.days]
         )
     np.testing.assert_array_equal(ra.matters["t_request"], rb.matters["t_request"])
 
@@ -100,7 +99,7 @@ def test_every_incident_response_covers_report_delay_and_travel() -> None:
     inc = v["kind"] == 1
     assert inc.sum() > 20
     target = v["target"][inc]
-    report, delay = e["inc_report"][target], e["inc_delay"][target]
+    report, delay = e.inc_report[target], e.inc_delay[target]
     occurred = report - delay
     drive = v["arrive"][inc] - v["depart"][inc]
     speed = scenario.enforcement.teams[0].speed_kmh
@@ -129,8 +128,8 @@ def test_conservation_of_checks_and_incidents() -> None:
     row = frame[frame.scope == "all"].iloc[0]
     assert row.backlog > 0
     r = simulate(scenario, 0)
-    due = r.enforcement["check_due"] < r.days
-    done = ~np.isnan(r.enforcement["check_done"])
+    due = r.enforcement.check_due < r.days
+    done = ~np.isnan(r.enforcement.check_done)
     assert row.checks_scheduled == due.sum() == (due & done).sum() + row.backlog
     answered = (r.visits["kind"] == 1).sum()
     assert row.incidents == answered + row.incidents_open
@@ -162,7 +161,7 @@ def test_incident_only_crews_with_zero_travel_match_erlang_c(crews: int, load: f
         r = simulate(scenario, k)
         v, e = r.visits, r.enforcement
         keep = (v["kind"] == 1) & (v["depart"] >= 2 * 1440) & (v["depart"] < r.horizon_min - 1440)
-        response = v["arrive"][keep] - e["inc_report"][v["target"][keep]]
+        response = v["arrive"][keep] - e.inc_report[v["target"][keep]]
         assert (v["km"] == 0).all()
         means.append(response.mean())
         waits.append((response > 1e-9).mean())
@@ -187,14 +186,14 @@ def test_whistled_up_exactly_when_no_town_team_holds_the_power() -> None:
     r = simulate(scenario, 0)
     e = r.enforcement
     safety, farton = 0, 1
-    local = (_plan(scenario).inc_dept == safety) & (e["inc_town"] == farton)
+    local = (_plan(scenario).inc_dept == safety) & (e.inc_town == farton)
     assert local.any() and (~local).any()
-    np.testing.assert_array_equal(e["inc_whistled"], ~local)
+    np.testing.assert_array_equal(e.inc_whistled, ~local)
     county, farton_team = 0, 1
-    np.testing.assert_array_equal(e["inc_team"], np.where(local, farton_team, county))
+    np.testing.assert_array_equal(e.inc_team, np.where(local, farton_team, county))
     inc = r.visits["kind"] == 1
     answered_by = r.visits["team"][inc]
-    np.testing.assert_array_equal(answered_by == county, e["inc_whistled"][r.visits["target"][inc]])
+    np.testing.assert_array_equal(answered_by == county, e.inc_whistled[r.visits["target"][inc]])
 
 
 def _plan(scenario):

@@ -37,6 +37,7 @@ import numpy as np
 import simpy
 
 from sim.model.calendar import Clock, Period
+from sim.model.codes import VisitKind
 from sim.model.demand import DayProfile
 from sim.model.records import VisitLog
 from sim.model.rng import Streams
@@ -44,9 +45,9 @@ from sim.model.rng import Streams
 if TYPE_CHECKING:
     from sim.scenario import Scenario
 
-__all__ = ["INCIDENT", "ROUTINE", "Enforcement", "enforcement_plan"]
+__all__ = ["Enforcement", "enforcement_plan"]
 
-ROUTINE, INCIDENT = 0, 1
+ROUTINE, INCIDENT = VisitKind  # bound to module names for the hot loop
 NEAREST_OF = 12
 """A crew picks the nearest among this many oldest due checks of its town."""
 SCAN_ALL_UP_TO = 8

@@ -18,6 +18,7 @@ from sim.model.codes import Outcome
 __all__ = [
     "wait_ends",
     "DONE",
+    "EnforcementTotals",
     "INCOMPLETE",
     "PENDING",
     "SENT_HOME",
@@ -107,6 +108,33 @@ class VisitLog:
 
 
 @dataclass
+class EnforcementTotals:
+    """What enforcement did in one replication, beside its visit log: per team, per
+    enterprise, per scheduled check and per incident (indices into the scenario's lists)."""
+
+    team_crews: np.ndarray
+    team_staff: np.ndarray
+    """Inspectors: crews × inspectors per crew."""
+    team_busy_min: np.ndarray
+    """Crew-minutes driving or on site."""
+    team_km: np.ndarray
+    ent_town: np.ndarray
+    check_team: np.ndarray
+    check_town: np.ndarray
+    check_due: np.ndarray
+    """Working day the check falls due (checks due after the horizon included)."""
+    check_done: np.ndarray
+    """Minute the check was done; NaN if not."""
+    inc_team: np.ndarray
+    inc_town: np.ndarray
+    inc_report: np.ndarray
+    """Minute the incident was reported to its team."""
+    inc_delay: np.ndarray
+    inc_whistled: np.ndarray
+    """Whether the town whistled up the county team (吹哨报到)."""
+
+
+@dataclass
 class Records:
     """What one replication produced: per-matter and per-ticket arrays and per-hall totals."""
 
@@ -120,9 +148,8 @@ class Records:
     """The run's working days and opening hours (stages after the run read them here)."""
     visits: dict[str, np.ndarray] | None = None
     """Enforcement visits (see :class:`VisitLog`), when the scenario has enforcement."""
-    enforcement: dict[str, np.ndarray] | None = None
-    """Enforcement totals: per team (crews, staff, busy_min, km), per check (team, town,
-    due, done) and per incident (team, town, report, delay, whistled)."""
+    enforcement: EnforcementTotals | None = None
+    """Enforcement totals, when the scenario has enforcement."""
 
     @property
     def days(self) -> int:

@@ -26,7 +26,7 @@ from sim.model.demand import (
 from sim.model.enforcement import Enforcement, enforcement_plan
 from sim.model.geography import CountyMap
 from sim.model.halls import Hall, hall_arrivals, opening_hours
-from sim.model.records import DONE, Records, TicketLog, wait_ends
+from sim.model.records import DONE, EnforcementTotals, Records, TicketLog, wait_ends
 from sim.model.rng import Streams
 
 if TYPE_CHECKING:
@@ -117,24 +117,24 @@ def simulate(scenario: Scenario, replication: int = 0, seed: int | None = None) 
     )
 
 
-def _enforcement_totals(scenario: Scenario, enforcement: Enforcement) -> dict[str, np.ndarray]:
+def _enforcement_totals(scenario: Scenario, enforcement: Enforcement) -> EnforcementTotals:
     plan, teams = enforcement.plan, scenario.enforcement.teams
-    return {
-        "team_crews": np.array([t.crews for t in teams]),
-        "team_staff": np.array([t.crews * t.inspectors_per_crew for t in teams]),
-        "team_busy_min": np.array([t.busy_min for t in enforcement.teams]),
-        "team_km": np.array([t.km for t in enforcement.teams]),
-        "ent_town": plan.ent_town,
-        "check_team": plan.check_team,
-        "check_town": plan.ent_town[plan.check_ent],
-        "check_due": plan.check_due,
-        "check_done": np.array(enforcement.done),
-        "inc_team": plan.inc_team,
-        "inc_town": plan.inc_town,
-        "inc_report": plan.inc_report,
-        "inc_delay": plan.inc_delay,
-        "inc_whistled": plan.inc_whistled,
-    }
+    return EnforcementTotals(
+        team_crews=np.array([t.crews for t in teams]),
+        team_staff=np.array([t.crews * t.inspectors_per_crew for t in teams]),
+        team_busy_min=np.array([t.busy_min for t in enforcement.teams]),
+        team_km=np.array([t.km for t in enforcement.teams]),
+        ent_town=plan.ent_town,
+        check_team=plan.check_team,
+        check_town=plan.ent_town[plan.check_ent],
+        check_due=plan.check_due,
+        check_done=np.array(enforcement.done),
+        inc_team=plan.inc_team,
+        inc_town=plan.inc_town,
+        inc_report=plan.inc_report,
+        inc_delay=plan.inc_delay,
+        inc_whistled=plan.inc_whistled,
+    )
 
 
 def _matter_table(
