@@ -243,7 +243,8 @@ class Travel(_Model):
     modes: list[Mode] = Field(min_length=1)
     """Travel modes of citizens to a hall."""
     value_of_time_yuan_per_h: Number = Field(default=12, ge=0)
-    """Money value of an hour of a citizen's time (CALIBRATION: local worker ≈ 12 yuan/h)."""
+    """Money value of an hour of a citizen's time (docs/calibration.md T7: a local worker's
+    ≈ 12 yuan/h)."""
 
     @field_validator("modes")
     @classmethod
@@ -471,7 +472,7 @@ class Team(_Model):
     """Set-up time of a joint visit (assumption)."""
     joint_factor: Number = Field(default=0.6, gt=0, le=1)
     """Joint visit time = set-up + the checks' times × this factor (assumption: "under 1 h
-    covering 40+ items", CALIBRATION)."""
+    covering 40+ items", docs/calibration.md E5)."""
     speed_kmh: Number = Field(default=40, ge=1)
     """Vehicle speed on the road (assumption)."""
 
