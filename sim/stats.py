@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.special import stdtrit
 
 from sim.metrics import METRICS
 from sim.model import COMPLETED, IN_SYSTEM
@@ -271,6 +270,8 @@ def replication_metrics(scenario: Scenario, records: Records) -> pd.DataFrame:
 def half_width(std, n, level: float = 0.95):
     """Half-width of the Student-t interval of a mean of ``n`` values with sample standard
     deviation ``std`` (NaN where n < 2). Works on numbers and on pandas/numpy columns."""
+    from scipy.special import stdtrit  # here: a single replication never needs SciPy
+
     n = np.asarray(n, dtype=float)
     df = np.where(n >= 2, n - 1, np.nan)
     half = stdtrit(df, 0.5 + level / 2) * np.asarray(std, dtype=float) / np.sqrt(n)

@@ -75,7 +75,7 @@ Integer = Annotated[int, BeforeValidator(_not_bool)]
 
 
 class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     @property
     def mean(self) -> float:
