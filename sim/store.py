@@ -360,19 +360,32 @@ def load_results(folder: str | Path) -> Results:
 
 
 def validation_markdown(table: pd.DataFrame, title: str) -> str:
-    """The validation table as Markdown, one section per group."""
+    """The validation table as Markdown, one section per group. A row's result is ``pass``,
+    ``**FAIL**``, ``differs`` (a published figure not reproduced: not judged, its note says
+    why) or ``informs`` (not judged)."""
+    from sim.validation.rows import result as row_result
+
     lines = [f"# {title}", ""]
     headings = {
         "theory": "Queueing theory (fails the run if the reference is outside the interval)",
         "peer": "Peer simulator: Ciw with the same parameters (fails the run if the "
         "difference's interval excludes 0)",
-        "published": "Published figures (inform; do not fail)",
+        "published": "Published figures (judged against tolerances stated up front: a figure "
+        "outside its tolerance fails the run; a figure the model does not reproduce "
+        "differs, says why, and does not fail)",
+    }
+    intervals = {
+        "published": "Intervals: 99.9 %; for a direction (quantity Δ, a paired change after − "
+        "before) 95 %, as `countysim compare` prints it, and the row passes when it lies wholly "
+        "on the published side of 0.",
     }
     for group, rows in table.groupby("group", sort=False):
+        lines += [f"## {headings.get(group, group)}", ""]
+        if group in intervals:
+            lines += [intervals[group], ""]
+        level = "99.9% CI; Δ: 95%" if group in intervals else "99.9% CI"
         lines += [
-            f"## {headings.get(group, group)}",
-            "",
-            "| case | quantity | reference | kind | simulated [99.9% CI] | tolerance | result "
+            f"| case | quantity | reference | kind | simulated [{level}] | tolerance | result "
             "| note |",
             "|---|---|---|---|---|---|---|---|",
         ]
@@ -381,7 +394,8 @@ def validation_markdown(table: pd.DataFrame, title: str) -> str:
             case, note = (str(text).replace("|", "\\|") for text in (r.case, note))
             ci = "" if r.ci_low != r.ci_low else f" [{fmt(r.ci_low)}, {fmt(r.ci_high)}]"
             tolerance = "–" if r.tolerance != r.tolerance else f"±{fmt(r.tolerance)}"
-            result = {True: "pass", False: "**FAIL**"}.get(r.passed, "informs")
+            result = row_result(r.passed, note)
+            result = "**FAIL**" if result == "fail" else result
             lines.append(
                 f"| {case} | {r.quantity} | {fmt(r.reference)} | {r.reference_kind} | "
                 f"{fmt(r.simulated)}{ci} | {tolerance} | {result} | {note} |"

@@ -2,20 +2,25 @@
 
 Tolerances come from the replications: a theory row passes when the reference lies in the
 99.9 % Student-t interval of the replication means; a peer row when the Welch interval of the
-difference of means holds 0. Published rows inform and cannot fail.
+difference of means holds 0. Published rows are judged against tolerances stated up front
+(:mod:`sim.validation.published`) and fail like the others; a published figure the model
+does not reproduce stays as a ``differs`` row that says why and cannot fail.
+
+Every row has a ``result``: ``pass``, ``fail``, ``differs`` (not judged, the note says why)
+or ``informs`` (not judged: a skipped check, a figure shown beside the simulated one).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.special import stdtrit
 
 from sim.stats import half_width
 
-__all__ = ["COLUMNS", "LEVEL", "Row", "info_row", "peer_row", "theory_row"]
+__all__ = ["COLUMNS", "LEVEL", "RESULTS", "Row", "info_row", "peer_row", "result", "theory_row"]
 
 LEVEL = 0.999
 """So that a correct engine fails one of ~60 checks with probability ≈ 6 %."""
@@ -30,8 +35,19 @@ COLUMNS = [
     "ci_high",
     "tolerance",
     "passed",
+    "result",
     "note",
 ]
+RESULTS = ("pass", "fail", "differs", "informs")
+"""The ``result`` of a row; only ``fail`` fails the validation."""
+
+
+def result(passed: bool | None, note: str = "") -> str:
+    """``pass`` / ``fail`` for a judged row; for one that is not (``passed`` None or NaN, as
+    read back from a CSV), ``differs`` when its note starts ``differs:``, else ``informs``."""
+    if passed is None or passed != passed:  # NaN: not judged, read back from a CSV
+        return "differs" if isinstance(note, str) and note.startswith("differs:") else "informs"
+    return "pass" if passed else "fail"
 
 
 @dataclass
@@ -48,8 +64,13 @@ class Row:
     ci_high: float = math.nan
     tolerance: float = math.nan
     passed: bool | None = None
-    """None: the row informs, it cannot fail."""
+    """None: the row is not judged (it differs or informs), it cannot fail."""
     note: str = ""
+    result: str = field(default="", init=False)
+    """Set from ``passed`` and ``note`` (:func:`result`)."""
+
+    def __post_init__(self) -> None:
+        self.result = result(self.passed, self.note)
 
 
 def _interval(values: np.ndarray, level: float = LEVEL) -> tuple[float, float, float]:
@@ -104,5 +125,5 @@ def peer_row(case: str, quantity: str, ours: np.ndarray, theirs: np.ndarray) -> 
 def info_row(
     case: str, quantity: str, reference: float, kind: str, simulated: float, note: str = ""
 ) -> Row:
-    """A published figure beside the simulated one: informs, never fails."""
+    """A figure beside the simulated one, not judged: informs, never fails."""
     return Row("published", case, quantity, reference, kind, simulated, note=note)
