@@ -22,6 +22,7 @@ _EXPORTS = {
     "sim.experiment": ["Comparison", "Precision", "Results", "Sweep", "compare", "run", "sweep"],
     "sim.scenario": ["Scenario", "ScenarioError", "dump_scenario", "load_scenario"],
     "sim.model": ["simulate"],
+    "sim.optimise": ["StaffingResult", "optimise_staffing"],
     "sim.metrics": ["ENFORCEMENT_METRICS", "KEY_METRICS", "METRICS", "Metric"],
     "sim.stats": ["replication_metrics", "summarise"],
     "sim.store": ["load_results", "save"],

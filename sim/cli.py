@@ -638,6 +638,116 @@ def _warn_overload(pools: list[Pool]) -> None:
             )
 
 
+optimise_app = typer.Typer(
+    no_args_is_help=True, help="Decision support: how to split window staff over halls."
+)
+app.add_typer(optimise_app, name="optimise")
+
+
+@optimise_app.command("staffing")
+@_guarded
+def optimise_staffing_command(
+    scenario: ScenarioArg,
+    staff: Annotated[int, typer.Option(help="Window staff to distribute.", show_default=False)],
+    halls: Annotated[
+        str | None,
+        typer.Option(
+            help="NAME,NAME,...: the halls whose window groups are staffed (default all)."
+        ),
+    ] = None,
+    target: Annotated[
+        str, typer.Option(help="METRIC=VALUE met at every chosen hall, e.g. wait_min_p90=20.")
+    ] = "wait_min_p90=20",
+    objective: Annotated[
+        str, typer.Option(help="County-wide metric to minimise once the target is met.")
+    ] = "wait_min_mean",
+    min_per_group: Annotated[
+        int, typer.Option(min=0, help="Windows every group keeps (0 lets a group close).")
+    ] = 1,
+    max_evaluations: Annotated[
+        int, typer.Option(min=1, help="Allocations simulated at most.")
+    ] = 30,
+    replications: RepsOpt = 5,
+    seed: SeedOpt = None,
+    days: DaysOpt = None,
+    set_: SetOpt = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", help="Output folder (default results/optimise-<scenario>)."),
+    ] = None,
+    force: ForceOpt = False,
+    executor: ExecutorOpt = "processes",
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Split --staff window staff over the halls' window groups so that the target holds at
+    every chosen hall and the objective is smallest (analytic start, then simulation).
+
+    Writes best.yaml (extends SCENARIO, only window counts changed) and candidates.csv."""
+    import pandas as pd
+
+    from sim.optimise import optimise_staffing
+    from sim.store import check_out, save_staffing, slug
+    from sim.targets import Target
+
+    try:
+        goal = Target.parse(target)
+    except ValueError as exc:
+        raise BadInput(str(exc)) from None
+    loaded = _load(scenario, set_, seed, days)
+    names = [h.strip() for h in halls.split(",") if h.strip()] if halls is not None else None
+    where = _where(executor, workers, scheduler)
+    folder = out_dir or Path("results") / f"optimise-{slug(loaded.name)}"
+    check_out(folder, force)
+    with _progress(max_evaluations, quiet, "optimise staffing") as tick:
+        result = optimise_staffing(
+            loaded, staff, names, goal, objective, replications, min_per_group=min_per_group,
+            max_evaluations=max_evaluations, progress=tick, **where,
+        )  # fmt: skip
+    from sim.targets import interval
+
+    t = result.table
+    shown_table = pd.DataFrame(
+        {
+            "step": t.step.astype(str),
+            "allocation": t.allocation,
+            result.objective: [
+                interval(m, lo, hi, result.objective)
+                for m, lo, hi in zip(
+                    t.objective, t.objective_ci_low, t.objective_ci_high, strict=True
+                )
+            ],
+            "worst hall": t.worst_hall.astype(str),
+            goal.metric: [
+                interval(m, lo, hi, goal.metric)
+                for m, lo, hi in zip(t.worst_mean, t.worst_ci_low, t.worst_ci_high, strict=True)
+            ],
+            "met": t.met.map({True: "yes", False: "no"}),
+            "accepted": t.accepted.map({True: "yes", False: ""}),
+        }
+    )
+    print_table(
+        shown_table,
+        "allocations simulated",
+        f"allocation: windows of {', '.join(g.label for g in result.groups)}",
+    )
+    out.print(f"analytic start: {result.start}")
+    out.print(f"chosen:         {result.allocation}")
+    if result.feasible:
+        out.print(Text.assemble(("target met: ", "bold green"), result.summary()))
+    else:
+        out.print(Text.assemble(("target NOT met: ", "bold red"), result.summary()))
+    save_staffing(result, folder, scenario, force=force)
+    out.print(
+        Text.assemble(
+            "Written to ",
+            (str(folder), "bold"),
+            " (best.yaml extends the scenario; candidates.csv)",
+        )
+    )
+
+
 def _version(value: bool) -> None:
     if value:
         from importlib.metadata import version

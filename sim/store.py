@@ -41,6 +41,7 @@ __all__ = [
     "write_into",
     "load_results",
     "save",
+    "save_staffing",
     "slug",
     "sweep_checkpoints",
     "validation_markdown",
@@ -411,4 +412,60 @@ def write_validation(table: pd.DataFrame, out: str | Path, title: str) -> Path:
         (tmp / "manifest.json").write_text(json.dumps(_manifest({"validation": title}), indent=2))
         table.to_csv(tmp / "validation.csv", index=False)
         (tmp / "validation.md").write_text(validation_markdown(table, title), encoding="utf-8")
+    return target
+
+
+def save_staffing(result, out: str | Path, source: str | Path, force: bool = False) -> Path:
+    """Write a staffing optimisation's folder (:class:`sim.optimise.StaffingResult`):
+    ``best.yaml``, which ``extends`` the scenario file ``source`` and sets only the chosen
+    halls' window groups (their whole ``windows`` list, counts changed), ``candidates.csv``
+    (every allocation simulated) and ``manifest.json``."""
+    import yaml
+
+    target = Path(out)
+    check_out(target, force)
+    source = Path(source)
+    chosen = list(dict.fromkeys(g.hall for g in result.groups))
+    halls = [
+        {
+            "name": hall.name,
+            "windows": [w.model_dump(mode="json") for w in hall.windows],
+        }
+        for hall in result.best.halls
+        if hall.name in chosen
+    ]
+    data = {
+        "extends": os.path.relpath(source.resolve(), target.resolve()),
+        "name": f"{result.scenario.name} (optimised staffing)",
+        "halls": halls,
+    }
+    status = "meets" if result.feasible else "does NOT meet"
+    header = (
+        f"# countysim optimise staffing: {result.staff} window staff over "
+        f"{', '.join(chosen)}.\n# This allocation {status} {result.target} at every chosen "
+        f"hall ({result.replications} replications, seed {result.seed}).\n"
+        "# Only the window counts differ from the scenario it extends.\n"
+    )
+    text = header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    with atomic_dir(target) as tmp:
+        (tmp / "best.yaml").write_text(text, encoding="utf-8")
+        result.table.to_csv(tmp / "candidates.csv", index=False)
+        manifest = _manifest(
+            {
+                "scenario": result.scenario.name,
+                "source": str(source),
+                "staff": result.staff,
+                "target": str(result.target),
+                "objective": result.objective,
+                "feasible": result.feasible,
+                "budget_needed": result.budget_needed,
+                "start": result.start,
+                "allocation": result.allocation,
+                "seed": result.seed,
+                "replications": result.replications,
+                "evaluations": result.evaluations,
+                **result.info,
+            }
+        )
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
     return target

@@ -1,0 +1,573 @@
+"""Staffing: split a fixed number of window staff over halls and window groups.
+
+:func:`optimise_staffing` keeps every window group's skills, speed and pre-check and changes
+only the counts of the chosen halls' groups (every other hall stays as it is). Each group
+keeps at least ``min_per_group`` windows (default 1: a group that exists keeps a window, so
+no department loses the desk that serves it; 0 lets the optimiser close a group).
+
+1. **Analytic start.** The offered load of each hall's window pools
+   (:func:`sim.capacity.offered_load`, the average open hour) is split over the groups (the
+   load of the departments only a pool serves, beyond what smaller pools already carry, in
+   proportion to the groups' windows × speed); each group is an M/M/c queue. Square-root
+   staffing ``c = a + β√a`` with one ``β`` for every group fills the budget, rounded by
+   largest remainder; then single moves lower the worst predicted hall figure (Erlang C:
+   mean wait ``C/(cμ−λ)``, quantile wait ``ln(C/(1−q))/(cμ−λ)``) while they help.
+2. **Simulation** with common random numbers (every candidate uses the same seed and
+   replications, :func:`sim.experiment.run`): the target is judged at every chosen hall with
+   the whole 95 % interval (:func:`sim.targets.judge`). Moves of one staff member from the
+   group with the most slack (the hall furthest under the target, the group the analytic
+   model misses least) to the worst hall (or, once every hall meets the target, to where the
+   analytic mean wait falls most) are accepted only when the paired difference is
+   significant: of the chosen halls' summed excess over the target (per replication,
+   ``Σ max(0, figure − target)``) while the target is missed, of the
+   objective (``wait_min_mean`` over the county by default) once it is met, and never
+   trading a met target for a missed one. While the target is missed and no single move
+   helps, pairs of moves into two different halls are tried (fixing one of two halls that
+   each miss a little changes nothing). It stops when no tried move helps (``tries`` per
+   step), or after ``max_evaluations`` evaluated allocations.
+
+Infeasible: when even the best allocation found misses the target, ``feasible`` is False
+and ``budget_needed`` estimates the smallest budget that would meet it (analytic, average
+open hour: the simulation's busy hours usually need more; never below ``staff + 1``). The
+target is never relaxed.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.capacity import offered_load
+from sim.errors import BadInput, closest
+from sim.runner import Executor
+from sim.scenario import Scenario
+from sim.stats import half_width
+from sim.targets import Target, judge
+
+__all__ = ["DEFAULT_TARGET", "Group", "StaffingResult", "analytic_allocation", "optimise_staffing"]
+
+DEFAULT_TARGET = Target("wait_min_p90", 20)
+
+
+@dataclass(frozen=True)
+class Group:
+    """A window group the optimiser staffs, with its analytic load."""
+
+    hall: str
+    index: int
+    """Position in the hall's ``windows``."""
+    skills: str
+    arrivals_per_hour: float
+    """Requests per open hour the group is expected to serve (λ)."""
+    service_h: float
+    """Mean service time at this group's speed, in hours (1/μ)."""
+
+    @property
+    def offered(self) -> float:
+        """Offered load a = λ/μ, in windows."""
+        return self.arrivals_per_hour * self.service_h
+
+    @property
+    def label(self) -> str:
+        return f"{self.hall}[{self.index}]"
+
+
+@dataclass
+class StaffingResult:
+    """What :func:`optimise_staffing` returns."""
+
+    scenario: Scenario
+    """The input scenario."""
+    groups: list[Group]
+    start: dict[str, int]
+    """The analytic allocation (group label -> windows)."""
+    allocation: dict[str, int]
+    """The chosen allocation."""
+    best: Scenario
+    table: pd.DataFrame
+    """One row per evaluated allocation, in the order evaluated: ``step, allocation`` (text),
+    one column per group, ``objective, objective_ci_low, objective_ci_high, worst_hall,
+    worst_mean, worst_ci_low, worst_ci_high, met, accepted``."""
+    target: Target
+    objective: str
+    feasible: bool
+    budget_needed: int | None
+    """Estimated smallest budget meeting the target (only when not feasible)."""
+    staff: int
+    replications: int
+    seed: int
+    info: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def evaluations(self) -> int:
+        return len(self.table)
+
+    def summary(self) -> str:
+        """One sentence: the chosen allocation and whether it meets the target."""
+        where = ", ".join(f"{k} = {v}" for k, v in self.allocation.items())
+        if self.feasible:
+            return (
+                f"{self.target} at every chosen hall with {self.staff} window staff: met by "
+                f"{where} ({self.evaluations} allocations simulated)."
+            )
+        return (
+            f"{self.target} at every chosen hall: no allocation of {self.staff} window staff "
+            f"found meets it (closest: {where}); about {self.budget_needed} staff would be "
+            "needed (analytic estimate)."
+        )
+
+    def save(self, out: str | Path, source: str | Path, force: bool = False) -> Path:
+        """Write ``best.yaml`` (extends ``source``) and ``candidates.csv`` into ``out``."""
+        from sim.store import save_staffing
+
+        return save_staffing(self, out, source, force=force)
+
+
+# --- the analytic model -----------------------------------------------------------------------
+
+
+def staffed_groups(scenario: Scenario, halls: Sequence[str] | None = None) -> list[Group]:
+    """The chosen halls' window groups with their share of the offered load."""
+    names = [h.name for h in scenario.halls]
+    chosen = list(names if halls is None else halls)
+    for name in chosen:
+        if name not in names:
+            raise BadInput(f"--halls: unknown hall {name!r}{closest(name, names)}")
+    pools = offered_load(scenario)
+    out: list[Group] = []
+    for hall in scenario.halls:
+        if hall.name not in chosen:
+            continue
+        mine = [p for p in pools if p.hall == hall.name]
+        lam = np.zeros(len(hall.windows))
+        rate = np.zeros(len(hall.windows))  # visits per hour per window at speed 1
+        whole = next((p for p in mine if p.whole_hall), None)
+        carried: dict[frozenset, float] = {}
+        for pool in sorted(mine, key=lambda p: (len(p.groups), p.groups)):
+            groups = frozenset(pool.groups)
+            inner = sum(v for g, v in carried.items() if g < groups)
+            extra = max(pool.requests_per_hour - inner, 0.0)
+            carried[groups] = extra
+            weights = np.array(
+                [max(hall.windows[g].count, 1) * hall.windows[g].speed for g in pool.groups]
+            )
+            lam[list(pool.groups)] += extra * weights / weights.sum()
+            speed = sum(hall.windows[g].count * hall.windows[g].speed for g in pool.groups)
+            if pool.requests_per_hour > 0 and speed > 0 and math.isfinite(pool.can_serve_per_hour):
+                base = pool.can_serve_per_hour / speed
+                for g in pool.groups:
+                    rate[g] = base if rate[g] == 0 else rate[g]
+        fallback = (
+            whole.can_serve_per_hour / max(sum(w.count * w.speed for w in hall.windows), 1e-9)
+            if whole is not None and math.isfinite(whole.can_serve_per_hour)
+            else 4.0
+        )
+        for g, group in enumerate(hall.windows):
+            r = (rate[g] or fallback) * group.speed
+            skills = "all" if group.skills == "all" else ",".join(group.skills)
+            out.append(Group(hall.name, g, skills, float(lam[g]), 1 / r))
+    return out
+
+
+def _quantile(metric: str) -> float | None:
+    """0.9 for ``wait_min_p90``; None for a mean (or anything else: judged by the mean)."""
+    match = re.fullmatch(r"wait_min_p(\d+)", metric)
+    return int(match[1]) / 100 if match else None
+
+
+def predicted_wait_min(group: Group, c: int, q: float | None = None) -> float:
+    """M/M/c wait in minutes: the mean, or the ``q`` quantile (inf when unstable)."""
+    from sim.validation.theory import erlang_c
+
+    a, lam = group.offered, group.arrivals_per_hour
+    if a == 0:
+        return 0.0
+    if c <= a:
+        return math.inf
+    prob = erlang_c(c, a)
+    drain = c / group.service_h - lam  # per hour
+    if q is None:
+        return 60 * prob / drain
+    return 60 * max(math.log(prob / (1 - q)), 0.0) / drain if prob > 1 - q else 0.0
+
+
+def _hall_figures(groups: list[Group], counts: Sequence[int], q: float | None) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for g, c in zip(groups, counts, strict=True):
+        out[g.hall] = max(out.get(g.hall, 0.0), predicted_wait_min(g, c, q))
+    return out
+
+
+def _score(groups: list[Group], counts: Sequence[int], q: float | None) -> tuple[float, float]:
+    """Worst predicted hall figure, then the arrivals-weighted mean wait (lower is better)."""
+    worst = max(_hall_figures(groups, counts, q).values(), default=0.0)
+    total = sum(
+        g.arrivals_per_hour * predicted_wait_min(g, c) for g, c in zip(groups, counts, strict=True)
+    )
+    return worst, total
+
+
+def analytic_allocation(
+    groups: list[Group], staff: int, metric: str = "wait_min_p90", min_per_group: int = 1
+) -> list[int]:
+    """Square-root staffing with one β filling ``staff``, largest-remainder rounding, then
+    single moves that lower the worst predicted hall figure (then the mean wait)."""
+    n = len(groups)
+    if staff < min_per_group * n:
+        raise BadInput(f"--staff {staff}: the {n} window groups need at least {min_per_group * n}")
+    a = np.array([g.offered for g in groups])
+    floor = np.full(n, float(min_per_group))
+
+    def total(beta: float) -> float:
+        return float(np.maximum(a + beta * np.sqrt(a), floor).sum())
+
+    low, high = -10.0, 10.0
+    while total(high) < staff:
+        high *= 2
+    while total(low) > staff and low > -1e6:
+        low *= 2
+    for _ in range(100):
+        mid = (low + high) / 2
+        low, high = (mid, high) if total(mid) < staff else (low, mid)
+    wanted = np.maximum(a + high * np.sqrt(a), floor)
+    wanted *= staff / wanted.sum() if wanted.sum() > 0 else 1
+    counts = np.maximum(np.floor(wanted).astype(int), min_per_group)
+    while counts.sum() > staff:  # the minimums took more than their share
+        i = int(np.argmax(np.where(counts > min_per_group, counts - wanted, -np.inf)))
+        counts[i] -= 1
+    order = np.argsort(-(wanted - counts), kind="stable")
+    for i in order[: staff - counts.sum()]:
+        counts[i] += 1
+    return _polish(groups, [int(c) for c in counts], _quantile(metric), min_per_group)
+
+
+def _polish(groups: list[Group], counts: list[int], q: float | None, low: int) -> list[int]:
+    best = _score(groups, counts, q)
+    for _ in range(10 * sum(counts)):
+        moves = [
+            (i, j)
+            for i in range(len(counts))
+            for j in range(len(counts))
+            if i != j and counts[i] > low
+        ]
+        scored = []
+        for i, j in moves:
+            trial = list(counts)
+            trial[i] -= 1
+            trial[j] += 1
+            scored.append((_score(groups, trial, q), trial))
+        if not scored:
+            break
+        score, trial = min(scored, key=lambda s: s[0])
+        if score >= best:
+            break
+        best, counts = score, trial
+    return counts
+
+
+def budget_needed(
+    groups: list[Group], target: Target, min_per_group: int = 1, limit: int = 100_000
+) -> int | None:
+    """Smallest budget whose analytic allocation meets ``target`` at every hall: per group,
+    the fewest windows whose predicted figure is within it (None if none is)."""
+    q = _quantile(target.metric)
+    total = 0
+    for g in groups:
+        c = max(min_per_group, math.floor(g.offered) + 1 if g.offered > 0 else min_per_group)
+        while predicted_wait_min(g, c, q) > target.value:
+            c += 1
+            if c > limit:
+                return None
+        total += c
+    return total
+
+
+# --- simulation -------------------------------------------------------------------------------
+
+
+def _with_counts(scenario: Scenario, groups: list[Group], counts: Sequence[int]) -> Scenario:
+    changes = {
+        f"halls[{g.hall}].windows[{g.index}].count": int(c)
+        for g, c in zip(groups, counts, strict=True)
+    }
+    return scenario.with_changes(changes)
+
+
+@dataclass
+class _Evaluation:
+    counts: tuple[int, ...]
+    scenario: Scenario
+    objective: np.ndarray
+    """Per replication (paired across candidates by replication index)."""
+    excess: np.ndarray
+    """Per replication: how far the chosen halls are over the target, summed
+    (``Σ max(0, figure − target)``; 0 where every hall is within it)."""
+    judged: pd.Series
+    met: bool
+    halls: dict[str, tuple[float, float]]
+    """Mean of the target metric at each chosen hall, and its interval's upper bound."""
+
+
+def _paired(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float]:
+    """Mean of ``b − a`` with its 95 % Student-t interval."""
+    d = np.asarray(b, float) - np.asarray(a, float)
+    d = d[~np.isnan(d)]
+    if len(d) == 0:
+        return math.nan, math.nan, math.nan
+    mean = float(d.mean())
+    if len(d) < 2 or d.std(ddof=1) == 0:
+        return mean, mean, mean
+    half = float(half_width(d.std(ddof=1), len(d)))
+    return mean, mean - half, mean + half
+
+
+def optimise_staffing(
+    scenario: Scenario,
+    staff: int,
+    halls: Sequence[str] | None = None,
+    target: Target | str = DEFAULT_TARGET,
+    objective: str = "wait_min_mean",
+    replications: int = 5,
+    seed: int | None = None,
+    executor: Executor = "processes",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    min_per_group: int = 1,
+    max_evaluations: int = 30,
+    tries: int = 8,
+    progress: Any = None,
+) -> StaffingResult:
+    """Distribute ``staff`` window staff over the window groups of ``halls`` (default all) so
+    that ``target`` holds at every chosen hall and ``objective`` (scope ``all``) is smallest.
+    ``tries`` moves are simulated per step before giving up; ``progress(n)`` gets the number
+    of allocations simulated so far."""
+    from sim.experiment import run
+    from sim.metrics import METRICS
+
+    if isinstance(target, str):
+        try:
+            target = Target.parse(target)
+        except ValueError as exc:
+            raise BadInput(str(exc)) from None
+    if target.metric not in METRICS:
+        raise BadInput(f"--target: unknown metric {target.metric!r}")
+    if target.kind != "hall" or not target.ceiling:
+        raise BadInput(
+            f"--target: {target.metric} is not a per-hall ceiling (use a wait, e.g. "
+            "wait_min_p90=20)"
+        )
+    if objective not in METRICS or "all" not in METRICS[objective].scopes:
+        raise BadInput(f"--objective: {objective!r} is not a county-wide metric")
+    if METRICS[objective].higher_is_better:
+        raise BadInput(f"--objective: {objective} is better higher; give one to minimise")
+    if replications < 2:
+        raise BadInput("-r: the paired intervals need at least 2 replications")
+    if min_per_group < 0:
+        raise BadInput("min_per_group must be ≥ 0")
+    groups = staffed_groups(scenario, halls)
+    if not groups:
+        raise BadInput("--halls: no window groups to staff")
+    if staff < min_per_group * len(groups):
+        raise BadInput(
+            f"--staff {staff}: fewer than the {len(groups)} window groups of the chosen halls "
+            f"(each keeps at least {min_per_group})"
+        )
+    seed = scenario.seed if seed is None else seed
+    chosen = {f"hall:{g.hall}" for g in groups}
+    q = _quantile(target.metric)
+    start = analytic_allocation(groups, staff, target.metric, min_per_group)
+
+    cache: dict[tuple[int, ...], _Evaluation] = {}
+    rows: list[dict[str, Any]] = []
+
+    def evaluate(counts: Sequence[int]) -> _Evaluation:
+        key = tuple(int(c) for c in counts)
+        if key in cache:
+            return cache[key]
+        variant = _with_counts(scenario, groups, key)
+        results = run(
+            variant,
+            replications,
+            seed=seed,
+            executor=executor,
+            workers=workers,
+            scheduler=scheduler,
+        )
+        reps = results.replications
+        summary = results.summary[results.summary.scope.isin(chosen | {"all"})].copy()
+        summary["point"] = 0
+        judged = judge(summary, [], target).iloc[0]
+        every = reps[reps.scope == "all"].sort_values("replication")
+        mine = reps[reps.scope.isin(chosen)].pivot(
+            index="replication", columns="scope", values=target.metric
+        )
+        over = (mine.sort_index().fillna(0.0) - target.value).clip(lower=0)
+        excess = over.sum(axis=1).to_numpy(float)
+        at = summary[(summary.metric == target.metric) & (summary.scope != "all")]
+        evaluation = _Evaluation(
+            key,
+            variant,
+            every[objective].to_numpy(float),
+            excess,
+            judged,
+            bool(judged.met),
+            {
+                s.split(":", 1)[1]: (float(m), float(m if math.isnan(h) else h))
+                for s, m, h in zip(at.scope, at["mean"], at.ci_high, strict=True)
+            },
+        )
+        cache[key] = evaluation
+        obj = results.summary[(results.summary.metric == objective)
+                              & (results.summary.scope == "all")].iloc[0]  # fmt: skip
+        rows.append(
+            {
+                "step": len(rows),
+                "allocation": " ".join(str(c) for c in key),
+                **{g.label: c for g, c in zip(groups, key, strict=True)},
+                "objective": obj["mean"],
+                "objective_ci_low": obj.ci_low,
+                "objective_ci_high": obj.ci_high,
+                "worst_hall": str(judged.scope).split(":", 1)[-1] if judged.scope else None,
+                "worst_mean": judged["mean"],
+                "worst_ci_low": judged.ci_low,
+                "worst_ci_high": judged.ci_high,
+                "met": bool(judged.met),
+                "accepted": False,
+            }
+        )
+        if progress:
+            progress(len(rows))
+        return evaluation
+
+    def better(new: _Evaluation, old: _Evaluation) -> bool:
+        if new.met != old.met:
+            return new.met
+        if not old.met:  # both miss: the halls' excess must come down, significantly
+            _, _, high = _paired(old.excess, new.excess)
+            return high < 0
+        _, _, high = _paired(old.objective, new.objective)
+        return high < 0
+
+    current = evaluate(start)
+    rows[-1]["accepted"] = True
+    while len(rows) < max_evaluations:
+        counts = list(current.counts)
+        singles = _moves(groups, counts, current, q, min_per_group, target.value)
+        moved = False
+        for trials in (_applied(counts, singles, groups, min_per_group, 1),
+                       _applied(counts, singles, groups, min_per_group, 2)):  # fmt: skip
+            tried = 0
+            for trial in trials:
+                if len(rows) >= max_evaluations or tried >= tries:
+                    break
+                if tuple(trial) in cache:
+                    continue
+                tried += 1
+                candidate = evaluate(trial)
+                if better(candidate, current):
+                    current = candidate
+                    rows[-1]["accepted"] = True
+                    moved = True
+                    break
+            if moved or current.met:  # pairs of moves only to escape a missed target
+                break
+        if not moved:
+            break
+
+    table = pd.DataFrame(rows)
+    feasible = current.met
+    needed = None
+    if not feasible:
+        estimate = budget_needed(groups, target, min_per_group)
+        needed = max(estimate or 0, staff + 1) if estimate is not None else None
+    allocation = {g.label: c for g, c in zip(groups, current.counts, strict=True)}
+    return StaffingResult(
+        scenario=scenario,
+        groups=groups,
+        start={g.label: c for g, c in zip(groups, start, strict=True)},
+        allocation=allocation,
+        best=current.scenario,
+        table=table,
+        target=target,
+        objective=objective,
+        feasible=feasible,
+        budget_needed=needed,
+        staff=staff,
+        replications=replications,
+        seed=seed,
+        info={"executor": executor, "max_evaluations": max_evaluations},
+    )
+
+
+def _applied(
+    counts: list[int], moves: list[tuple[int, int]], groups: list[Group], low: int, n: int
+) -> list[list[int]]:
+    """Allocations after one move, or after two at once into different halls (a single move
+    cannot help where two halls miss the target by a little each)."""
+    out = []
+    for combo in itertools.combinations(moves, n) if n > 1 else ([m] for m in moves):
+        if n > 1 and len({groups[j].hall for _, j in combo}) < n:
+            continue
+        trial = list(counts)
+        for i, j in combo:
+            trial[i] -= 1
+            trial[j] += 1
+        if min(trial) >= low and all(trial[i] >= low for i, _ in combo):
+            out.append(trial)
+    return out
+
+
+def _moves(
+    groups: list[Group],
+    counts: list[int],
+    current: _Evaluation,
+    q: float | None,
+    low: int,
+    target: float,
+) -> list[tuple[int, int]]:
+    """Moves (from group i, to group j) in the order to try them."""
+    worst_hall = str(current.judged.scope).split(":", 1)[-1] if current.judged.scope else None
+    figures = _hall_figures(groups, counts, q)
+    simulated = {h: (0.0 if math.isnan(m) else m) for h, (m, _) in current.halls.items()}
+    missing = {h for h, (_, bound) in current.halls.items() if bound > target}
+    if current.met or worst_hall is None:
+        # reduce the mean wait: receivers where the analytic mean wait falls most
+        def gain(j: int) -> float:
+            g = groups[j]
+            return g.arrivals_per_hour * (
+                predicted_wait_min(g, counts[j]) - predicted_wait_min(g, counts[j] + 1)
+            )
+
+        receivers = sorted(range(len(groups)), key=lambda j: -gain(j))[:2]
+    else:
+        # the worst hall's two most promising groups, then the best of each other hall
+        # missing the target (worst first)
+        def promise(j: int) -> float:
+            g = groups[j]
+            return predicted_wait_min(g, counts[j] + 1, q) - predicted_wait_min(g, counts[j], q)
+
+        order = sorted(missing - {worst_hall}, key=lambda h: -current.halls[h][1])
+        receivers = sorted((j for j, g in enumerate(groups) if g.hall == worst_hall), key=promise)
+        receivers = receivers[:2]
+        for hall in order:
+            receivers += sorted((j for j, g in enumerate(groups) if g.hall == hall), key=promise)[
+                :1
+            ]
+        receivers = receivers[:4]
+
+    def loss(i: int) -> tuple[float, float]:
+        g = groups[i]
+        after = predicted_wait_min(g, counts[i] - 1, q)
+        here = simulated.get(g.hall, figures.get(g.hall, 0.0))  # lower: more slack
+        return (here if g.hall != worst_hall and g.hall not in missing else math.inf, after)
+
+    donors = sorted((i for i in range(len(groups)) if counts[i] > low), key=loss)[:4]
+    return [(i, j) for j in receivers for i in donors if i != j]

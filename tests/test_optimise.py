@@ -1,0 +1,213 @@
+"""Staffing optimisation (issue 14, part 1): the analytic start, the simulated search
+against exhaustive search on a small instance, infeasible budgets, and the command."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+import sim
+from sim.capacity import offered_load
+from sim.cli import app
+from sim.errors import BadInput
+from sim.optimise import (
+    analytic_allocation,
+    budget_needed,
+    predicted_wait_min,
+    staffed_groups,
+)
+from sim.scenario import Scenario
+from sim.stats import half_width
+from sim.targets import Target
+from tests.conftest import write_yaml
+
+runner = CliRunner()
+TARGET = Target("wait_min_p90", 20)
+REPS = 5
+
+
+def three_halls(loads: tuple[float, ...] = (1.0, 2.5, 4.5), days: int = 5) -> dict:
+    """Three towns far apart, each with its own hall (catchment: its town), one item of
+    exponential 10-min work: three independent M/M/c queues over the working day with
+    offered loads ``loads`` (windows' worth of work)."""
+    names = ["Ahe", "Beiji", "Chenzhuang"][: len(loads)]
+    return {
+        "name": "three halls",
+        "seed": 3,
+        "horizon": {"days": days},
+        "calendar": {"opening_hours": [["09:00", "17:00"]]},
+        "travel": {"modes": [{"name": "car", "speed_kmh": 50, "share": 1}]},
+        "geography": {
+            "towns": [
+                {"name": n, "population": 1000 * load, "x_km": 30 * i, "y_km": 0}
+                for i, (n, load) in enumerate(zip(names, loads, strict=True))
+            ]
+        },
+        "demand": {"days_per_year": 1},
+        "services": [
+            {
+                "id": "item",
+                "kind": "approval",
+                "department": "d",
+                "per_1000_residents_per_year": 48,  # 6 an hour per 1000: load 1 per 1000
+                "service_min": {"dist": "exponential", "mean": 10},
+            }
+        ],
+        "halls": [
+            {"name": f"{n} hall", "at": n, "catchment": [n], "windows": [{"count": 4}]}
+            for n in names
+        ],
+    }
+
+
+@pytest.fixture(scope="module")
+def scenario() -> Scenario:
+    return Scenario.model_validate(three_halls())
+
+
+@pytest.fixture(scope="module")
+def exhaustive(scenario: Scenario) -> dict[tuple[int, ...], dict]:
+    """Every allocation of 12 staff (≥ 1 each) simulated with the optimiser's seed and
+    replications: objective per replication and whether the target is met at every hall."""
+    out = {}
+    for a in range(1, 11):
+        for b in range(1, 12 - a):
+            counts = (a, b, 12 - a - b)
+            variant = scenario.with_changes(
+                {f"halls[{i}].windows[0].count": c for i, c in enumerate(counts)}
+            )
+            r = sim.run(variant, REPS, executor="serial")
+            halls = r.summary[
+                (r.summary.metric == TARGET.metric) & r.summary.scope.str.startswith("hall:")
+            ]
+            reps = r.replications[r.replications.scope == "all"].sort_values("replication")
+            out[counts] = {
+                "met": bool((halls.ci_high.fillna(halls["mean"]) <= TARGET.value).all()),
+                "objective": reps["wait_min_mean"].to_numpy(float),
+            }
+    return out
+
+
+def test_groups_carry_the_offered_load(scenario: Scenario) -> None:
+    groups = staffed_groups(scenario)
+    assert [g.hall for g in groups] == ["Ahe hall", "Beiji hall", "Chenzhuang hall"]
+    assert [g.offered for g in groups] == pytest.approx([1.0, 2.5, 4.5])
+    assert predicted_wait_min(groups[2], 4) == np.inf  # c ≤ a: unstable
+    assert predicted_wait_min(groups[2], 6, 0.9) < predicted_wait_min(groups[2], 5, 0.9)
+
+
+def test_analytic_allocation_fills_the_budget_where_the_load_is(scenario: Scenario) -> None:
+    groups = staffed_groups(scenario)
+    for staff in (3, 7, 12, 20):
+        counts = analytic_allocation(groups, staff)
+        assert sum(counts) == staff and min(counts) >= 1
+        assert counts == sorted(counts)  # loads rise from the first hall to the third
+    assert analytic_allocation(groups, 12) == [2, 4, 6]
+    assert budget_needed(groups, TARGET) == 12
+    with pytest.raises(BadInput):
+        analytic_allocation(groups, 2)
+
+
+def test_analytic_allocation_with_shared_skills(county_data: dict) -> None:
+    """County hall: market windows and comprehensive ones serving both departments."""
+    scenario = Scenario.model_validate(county_data)
+    groups = staffed_groups(scenario)
+    assert len(groups) == 3
+    total = sum(g.arrivals_per_hour for g in groups)
+    pools = [p for p in offered_load(scenario) if p.whole_hall]
+    assert total == pytest.approx(sum(p.requests_per_hour for p in pools))
+    counts = analytic_allocation(groups, 9)
+    assert sum(counts) == 9 and min(counts) >= 1
+
+
+def test_search_finds_the_exhaustive_optimum(scenario: Scenario, exhaustive: dict) -> None:
+    result = sim.optimise_staffing(
+        scenario, 12, target=TARGET, replications=REPS, executor="serial"
+    )
+    assert result.start == {"Ahe hall[0]": 2, "Beiji hall[0]": 4, "Chenzhuang hall[0]": 6}
+    assert sum(result.allocation.values()) == 12
+    assert result.feasible and result.table.met.any()
+    chosen = tuple(result.allocation.values())
+    assert exhaustive[chosen]["met"]  # the exhaustive run agrees it meets the target
+    feasible = {k: v for k, v in exhaustive.items() if v["met"]}
+    assert feasible
+    best = min(feasible, key=lambda k: feasible[k]["objective"].mean())
+    d = exhaustive[chosen]["objective"] - feasible[best]["objective"]
+    half = half_width(d.std(ddof=1), len(d)) if d.std() > 0 else 0.0
+    assert d.mean() - half <= 0  # not significantly worse than the exhaustive optimum
+    assert result.evaluations <= len(exhaustive) / 3
+    row = result.table[result.table.accepted].iloc[-1]
+    assert row.met and row.allocation == " ".join(map(str, chosen))
+    assert [w.count for h in result.best.halls for w in h.windows] == list(chosen)
+
+
+def test_infeasible_budget_is_reported_with_the_budget_needed(scenario: Scenario) -> None:
+    result = sim.optimise_staffing(scenario, 8, replications=REPS, executor="serial")
+    assert not result.feasible
+    assert result.budget_needed is not None and result.budget_needed >= 12
+    assert "would be needed" in result.summary()
+    assert sum(result.allocation.values()) == 8
+
+
+def test_bad_arguments(scenario: Scenario) -> None:
+    with pytest.raises(BadInput, match="unknown hall"):
+        sim.optimise_staffing(scenario, 12, halls=["Nowhere"], executor="serial")
+    with pytest.raises(BadInput, match="fewer than"):
+        sim.optimise_staffing(scenario, 2, executor="serial")
+    with pytest.raises(BadInput, match="per-hall"):
+        sim.optimise_staffing(scenario, 12, target="check_coverage=0.5", executor="serial")
+
+
+def test_only_the_chosen_halls_change(scenario: Scenario) -> None:
+    halls = ["Beiji hall", "Chenzhuang hall"]
+    result = sim.optimise_staffing(
+        scenario, 8, halls=halls, replications=3, executor="serial", max_evaluations=3
+    )
+    assert set(result.allocation) == {"Beiji hall[0]", "Chenzhuang hall[0]"}
+    assert result.best.halls[0].windows[0].count == 4  # Ahe hall as it was
+    assert sum(result.allocation.values()) == 8
+
+
+def test_cli_writes_a_best_yaml_that_extends_the_scenario(tmp_path: Path) -> None:
+    source = write_yaml(tmp_path / "three.yaml", three_halls())
+    out = tmp_path / "opt"
+    args = ["optimise", "staffing", str(source), "--staff", "12", "-r", "3", "--out", str(out)]
+    result = runner.invoke(app, [*args, "--executor", "serial"])
+    assert result.exit_code == 0, result.output
+    assert "allocations simulated" in result.output and "chosen" in result.output
+    text = (out / "best.yaml").read_text(encoding="utf-8")
+    assert "extends: ../three.yaml" in text
+    best = sim.load_scenario(out / "best.yaml")
+    csv = (out / "candidates.csv").read_text(encoding="utf-8")
+    assert csv.startswith("step,allocation,")
+    manifest = json.loads((out / "manifest.json").read_text())
+    counts = [h.windows[0].count for h in best.halls]
+    assert counts == list(manifest["allocation"].values()) and sum(counts) == 12
+    # the rest of the scenario is the source's
+    assert best.services == Scenario.model_validate(three_halls()).services
+    # running again into the same folder replaces it (countysim wrote it)
+    again = runner.invoke(app, [*args, "--executor", "serial", "--max-evaluations", "1"])
+    assert again.exit_code == 0, again.output
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--staff", "12", "--halls", "Ahe hall,Nowhere"], "unknown hall"),
+        (["--staff", "2"], "fewer than"),
+        (["--staff", "12", "--target", "wait_min_p90"], "METRIC=NUMBER"),
+        (["--staff", "12", "--target", "nonsense=3"], "unknown metric"),
+        (["--staff", "12", "--objective", "nonsense"], "objective"),
+    ],
+)
+def test_cli_bad_input_exits_2(tmp_path: Path, extra: list[str], message: str) -> None:
+    source = write_yaml(tmp_path / "three.yaml", three_halls())
+    args = ["optimise", "staffing", str(source), "--out", str(tmp_path / "o"), *extra]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert not (tmp_path / "o").exists()
