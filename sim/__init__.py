@@ -23,6 +23,7 @@ _EXPORTS = {
     "sim.scenario": ["Scenario", "ScenarioError", "dump_scenario", "load_scenario"],
     "sim.model": ["simulate"],
     "sim.optimise": ["StaffingResult", "optimise_staffing"],
+    "sim.siting": ["SitingResult", "optimise_branches"],
     "sim.metrics": ["ENFORCEMENT_METRICS", "KEY_METRICS", "METRICS", "Metric"],
     "sim.stats": ["replication_metrics", "summarise"],
     "sim.store": ["load_results", "save"],

@@ -469,3 +469,53 @@ def save_staffing(result, out: str | Path, source: str | Path, force: bool = Fal
         )
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
     return target
+
+
+def save_siting(result, out: str | Path, source: str | Path, force: bool = False) -> Path:
+    """Write a branch-siting folder (:class:`sim.siting.SitingResult`): ``best.yaml``, which
+    ``extends`` the scenario file ``source`` and adds the chosen plan's branch halls (and the
+    county hall's windows when the branch staff came from them), ``plans.csv`` and
+    ``manifest.json``."""
+    import yaml
+
+    target = Path(out)
+    check_out(target, force)
+    source = Path(source)
+    plan = result.best_plan
+    data = {
+        "extends": os.path.relpath(source.resolve(), target.resolve()),
+        "name": f"{result.scenario.name} ({result.k} branches: {', '.join(plan.towns)})",
+        "halls": result.info["halls_written"],
+    }
+    staff = (
+        "taken from the county hall's comprehensive windows"
+        if result.staff_taken
+        else "ADDED (the county hall's comprehensive windows are too few to give them)"
+    )
+    header = (
+        f"# countysim optimise branches: {result.k} branches for {result.items} items, "
+        f"p-median on road km,\n# best of {len(result.scenarios)} plans simulated "
+        f"({result.replications} replications, seed {result.seed}).\n"
+        f"# Branch staff: {staff}.\n"
+    )
+    text = header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    with atomic_dir(target) as tmp:
+        (tmp / "best.yaml").write_text(text, encoding="utf-8")
+        result.plans.to_csv(tmp / "plans.csv", index=False)
+        manifest = _manifest(
+            {
+                "scenario": result.scenario.name,
+                "source": str(source),
+                "k": result.k,
+                "items": result.items,
+                "branches": list(plan.towns),
+                "catchments": {t: list(c) for t, c in plan.catchments.items()},
+                "staff_taken": result.staff_taken,
+                "seed": result.seed,
+                "replications": result.replications,
+                "candidates": result.info["candidates"],
+                "staff_per_branch": result.info["staff_per_branch"],
+            }
+        )
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
+    return target
