@@ -25,6 +25,19 @@ no department loses the desk that serves it; 0 lets the optimiser close a group)
    helps, pairs of moves into two different halls are tried (fixing one of two halls that
    each miss a little changes nothing). It stops when no tried move helps (``tries`` per
    step), or after ``max_evaluations`` evaluated allocations.
+3. **Selection** among the best few (``select``, default 4) allocations that met the target,
+   by the objective's mean (the last accepted one always among them): Kim and Nelson's
+   fully sequential procedure KN (S.-H. Kim and B. L. Nelson, "A fully sequential
+   procedure for indifference-zone selection in simulation", ACM TOMACS 11(3), 2001,
+   251–273; :func:`kn_select`) with common random numbers (replication ``r`` of every
+   candidate uses the same random numbers), indifference zone ``delta`` (objective units)
+   and confidence 95 %: the search's replications are the first stage; replications are
+   added in batches to the candidates still in contention, and a candidate is eliminated
+   once its mean exceeds another's by more than the paired-variance allowance, until one is
+   left or ``select_max_replications`` are reached (then the smallest mean is chosen and the
+   statement says the rest could not be separated). The chosen allocation is then best
+   with 95 % confidence unless another candidate is within ``delta`` of it
+   (``StaffingResult.selection``). The target is judged on the search's replications.
 
 Infeasible: when even the best allocation found misses the target, ``feasible`` is False
 and ``budget_needed`` estimates the smallest budget that would meet it (analytic, average
@@ -52,7 +65,15 @@ from sim.scenario import Scenario
 from sim.stats import half_width
 from sim.targets import Target, judge
 
-__all__ = ["DEFAULT_TARGET", "Group", "StaffingResult", "analytic_allocation", "optimise_staffing"]
+__all__ = [
+    "DEFAULT_TARGET",
+    "Group",
+    "Selection",
+    "StaffingResult",
+    "analytic_allocation",
+    "kn_select",
+    "optimise_staffing",
+]
 
 DEFAULT_TARGET = Target("wait_min_p90", 20)
 
@@ -81,6 +102,172 @@ class Group:
 
 
 @dataclass
+class Selection:
+    """The final ranking and selection (:func:`kn_select`) among the best few candidates."""
+
+    table: pd.DataFrame
+    """One row per candidate: ``candidate`` (label), ``mean, ci_low, ci_high`` (its 95 %
+    interval over its replications), ``diff, diff_ci_low, diff_ci_high`` (paired difference
+    from the chosen one over their common replications, Bonferroni-adjusted interval at
+    95 % overall), ``replications``, ``eliminated_at`` (replications seen when eliminated;
+    NaN if never) and ``selected``."""
+    best: int
+    """Row of the chosen candidate."""
+    delta: float
+    alpha: float
+    first_stage: int
+    max_replications: int
+    separated: bool
+    """True when the procedure ended with one candidate left (the KN guarantee holds);
+    False when it stopped at ``max_replications`` with several still in contention."""
+    statement: str
+
+    @property
+    def replications_used(self) -> pd.Series:
+        return self.table["replications"]
+
+    @property
+    def added_replications(self) -> int:
+        """Replications simulated beyond the first stage, over all candidates."""
+        return int((self.table["replications"] - self.first_stage).clip(lower=0).sum())
+
+
+def kn_select(
+    first: np.ndarray,
+    more: Any,
+    delta: float,
+    alpha: float = 0.05,
+    max_replications: int = 30,
+    batch: int = 5,
+    labels: Sequence[str] | None = None,
+    unit: str = "",
+) -> Selection:
+    """Select the candidate with the smallest mean by Kim and Nelson's (2001) fully
+    sequential procedure KN with common random numbers.
+
+    ``first`` is a (k, n0) array: replication ``j`` of every candidate uses the same random
+    numbers (n0 ≥ 2). ``more(rows, start, stop)`` returns the replications ``start..stop−1``
+    of the candidates ``rows`` as a (len(rows), stop − start) array. With
+    ``η = ½[(2α/(k−1))^(−2/(n0−1)) − 1]``, ``h² = 2η(n0−1)`` and ``S²_il`` the first-stage
+    variance of the paired differences ``X_i − X_l``, candidate ``i`` is eliminated at stage
+    ``r`` when ``X̄_i(r) > X̄_l(r) + W_il(r)`` for some surviving ``l``, with
+    ``W_il(r) = max(0, δ/(2r) (h² S²_il/δ² − r))``. Observations are gathered ``batch`` at a
+    time (the screening still runs after each one). The procedure chooses the best with
+    probability ≥ 1 − α whenever it is better than every other by at least ``delta``
+    (normal observations); stopped at ``max_replications`` it returns the smallest mean and
+    says the rest were not separated.
+    """
+    data = np.asarray(first, float)
+    k, n0 = data.shape
+    if n0 < 2:
+        raise ValueError("KN needs a first stage of at least 2 replications")
+    if delta <= 0:
+        raise ValueError("delta must be > 0")
+    labels = [str(i) for i in range(k)] if labels is None else list(labels)
+    cap = max(max_replications, n0)
+    eliminated = np.full(k, np.nan)
+    counts = np.full(k, n0)
+    alive = list(range(k))
+    separated = k == 1
+    if k > 1:
+        eta = 0.5 * ((2 * alpha / (k - 1)) ** (-2 / (n0 - 1)) - 1)
+        h2 = 2 * eta * (n0 - 1)
+        diffs = data[:, None, :] - data[None, :, :]
+        s2 = diffs.var(axis=2, ddof=1)
+        columns = [data[:, j] for j in range(n0)]  # observations by replication
+        r = n0
+        while True:
+            # screening at stage r
+            means = np.mean(np.array(columns[:r]).T[alive], axis=1)
+            mean = dict(zip(alive, means, strict=True))
+            keep = []
+            for i in alive:
+                out = False
+                for el in alive:
+                    if el == i:
+                        continue
+                    w = max(0.0, delta / (2 * r) * (h2 * s2[i, el] / delta**2 - r))
+                    if mean[i] > mean[el] + w:
+                        out = True
+                        break
+                if out:
+                    eliminated[i] = r
+                else:
+                    keep.append(i)
+            alive = keep
+            if len(alive) == 1:
+                separated = True
+                break
+            if np.all(s2[np.ix_(alive, alive)] == 0) and len({mean[i] for i in alive}) == 1:
+                break  # identical in every replication: nothing more to learn
+            if r >= cap:
+                break
+            if r == len(columns):  # gather the next batch for the survivors
+                stop = min(r + batch, cap)
+                new = np.asarray(more(list(alive), r, stop), float)
+                for j in range(stop - r):
+                    column = np.full(k, np.nan)
+                    column[alive] = new[:, j]
+                    columns.append(column)
+                counts[alive] = stop
+            r += 1
+        full = np.array(columns).T  # (k, replications), NaN where not simulated
+    else:
+        full = data
+    means = np.array([np.nanmean(full[i, : counts[i]]) for i in range(k)])
+    best = min(alive, key=lambda i: (means[i], i))
+    rows = []
+    level = alpha / max(k - 1, 1)  # Bonferroni over the k − 1 comparisons with the best
+    from scipy import stats
+
+    for i in range(k):
+        x = full[i, : counts[i]]
+        half = float(half_width(x.std(ddof=1), len(x))) if len(x) > 1 else math.nan
+        n = int(min(counts[i], counts[best]))
+        d = full[i, :n] - full[best, :n]
+        if i == best or n < 2:
+            dmean, dlow, dhigh = 0.0 if i == best else float(d.mean()), math.nan, math.nan
+        else:
+            sd = d.std(ddof=1)
+            dh = float(stats.t.ppf(1 - level / 2, n - 1) * sd / math.sqrt(n))
+            dmean = float(d.mean())
+            dlow, dhigh = dmean - dh, dmean + dh
+        rows.append(
+            {
+                "candidate": labels[i],
+                "mean": float(means[i]),
+                "ci_low": float(means[i] - half),
+                "ci_high": float(means[i] + half),
+                "diff": dmean,
+                "diff_ci_low": dlow,
+                "diff_ci_high": dhigh,
+                "replications": int(counts[i]),
+                "eliminated_at": eliminated[i],
+                "selected": i == best,
+            }
+        )
+    table = pd.DataFrame(rows)
+    confidence = f"{1 - alpha:.0%}".replace("%", " %")
+    zone = f"δ = {delta:g}{' ' + unit if unit else ''}"
+    if k == 1:
+        statement = f"{labels[best]}: the only candidate (nothing to select)."
+    elif separated:
+        statement = (
+            f"{labels[best]} is the best of {k} candidates with {confidence} confidence, or "
+            f"within {zone} of the best (Kim–Nelson KN with common random numbers, "
+            f"{int(counts.max())} replications at most)."
+        )
+    else:
+        tied = ", ".join(labels[i] for i in alive if i != best)
+        statement = (
+            f"{labels[best]} has the smallest mean of {k} candidates, but after {cap} "
+            f"replications KN could not separate it from {tied}: they are within about "
+            f"{zone} of one another (no {confidence} statement beyond that)."
+        )
+    return Selection(table, best, delta, alpha, n0, cap, separated, statement)
+
+
+@dataclass
 class StaffingResult:
     """What :func:`optimise_staffing` returns."""
 
@@ -105,6 +292,9 @@ class StaffingResult:
     replications: int
     seed: int
     info: dict[str, Any] = field(default_factory=dict)
+    selection: Selection | None = None
+    """The final ranking and selection among the best feasible candidates (None when the
+    target is not met by any allocation simulated, or selection is off)."""
 
     @property
     def evaluations(self) -> int:
@@ -117,6 +307,7 @@ class StaffingResult:
             return (
                 f"{self.target} at every chosen hall with {self.staff} window staff: met by "
                 f"{where} ({self.evaluations} allocations simulated)."
+                + (f" {self.selection.statement}" if self.selection is not None else "")
             )
         return (
             f"{self.target} at every chosen hall: no allocation of {self.staff} window staff "
@@ -344,11 +535,16 @@ def optimise_staffing(
     max_evaluations: int = 30,
     tries: int = 8,
     progress: Any = None,
+    select: int = 4,
+    delta: float = 0.5,
+    select_max_replications: int = 20,
 ) -> StaffingResult:
     """Distribute ``staff`` window staff over the window groups of ``halls`` (default all) so
     that ``target`` holds at every chosen hall and ``objective`` (scope ``all``) is smallest.
     ``tries`` moves are simulated per step before giving up; ``progress(n)`` gets the number
-    of allocations simulated so far."""
+    of allocations simulated so far. Then up to ``select`` of the best feasible allocations
+    go through the KN selection (indifference zone ``delta`` in the objective's units, at
+    most ``select_max_replications`` each; ``select`` < 2 turns it off)."""
     from sim.experiment import run
     from sim.metrics import METRICS
 
@@ -483,6 +679,21 @@ def optimise_staffing(
             break
 
     table = pd.DataFrame(rows)
+    table["selected"] = False
+    selection = None
+    if current.met and select >= 2:
+        seen = sorted(
+            (e for e in cache.values() if e.met and e is not current),
+            key=lambda e: float(np.nanmean(e.objective)),
+        )
+        pool = [current, *seen[: select - 1]]
+        if len(pool) >= 2:
+            selection = _select(
+                pool, groups, seed, objective, delta, select_max_replications, replications,
+                executor, workers, scheduler,
+            )  # fmt: skip
+            current = pool[selection.best]
+            table.loc[table.allocation.isin(selection.table.candidate), "selected"] = True
     feasible = current.met
     needed = None
     if not feasible:
@@ -504,7 +715,43 @@ def optimise_staffing(
         replications=replications,
         seed=seed,
         info={"executor": executor, "max_evaluations": max_evaluations},
+        selection=selection,
     )
+
+
+def _select(
+    pool: list[_Evaluation],
+    groups: list[Group],
+    seed: int,
+    objective: str,
+    delta: float,
+    cap: int,
+    batch: int,
+    executor: Executor,
+    workers: int | None,
+    scheduler: str | None,
+) -> Selection:
+    """KN among ``pool`` on ``objective`` (scope ``all``), more replications with CRN."""
+    from sim.metrics import METRICS
+    from sim.runner import Runner, Task
+
+    runner = Runner(executor, workers, scheduler)
+    n0 = min(len(e.objective) for e in pool)
+    first = np.array([e.objective[:n0] for e in pool])
+
+    def more(rows: list[int], start: int, stop: int) -> np.ndarray:
+        tasks = [Task(i, pool[i].scenario, seed, k) for i in rows for k in range(start, stop)]
+        out = np.full((len(rows), stop - start), np.nan)
+        where = {i: n for n, i in enumerate(rows)}
+        for outcome in runner.map(tasks):
+            m = outcome.metrics
+            value = m.loc[m.scope == "all", objective].iloc[0]
+            out[where[outcome.key], outcome.replication - start] = float(value)
+        return out
+
+    labels = [" ".join(str(c) for c in e.counts) for e in pool]
+    unit = getattr(METRICS[objective], "unit", "") or ""
+    return kn_select(first, more, delta, 0.05, cap, batch, labels, unit)
 
 
 def _applied(

@@ -17,6 +17,7 @@ from sim.errors import BadInput
 from sim.optimise import (
     analytic_allocation,
     budget_needed,
+    kn_select,
     predicted_wait_min,
     staffed_groups,
 )
@@ -140,9 +141,37 @@ def test_search_finds_the_exhaustive_optimum(scenario: Scenario, exhaustive: dic
     half = half_width(d.std(ddof=1), len(d)) if d.std() > 0 else 0.0
     assert d.mean() - half <= 0  # not significantly worse than the exhaustive optimum
     assert result.evaluations <= len(exhaustive) / 3
-    row = result.table[result.table.accepted].iloc[-1]
-    assert row.met and row.allocation == " ".join(map(str, chosen))
+    row = result.table[result.table.allocation == " ".join(map(str, chosen))].iloc[0]
+    assert row.met and row.accepted
+    if result.table.met.sum() < 2:  # one feasible allocation: nothing to select among
+        assert result.selection is None
     assert [w.count for h in result.best.halls for w in h.windows] == list(chosen)
+
+
+def test_final_selection_among_the_best_feasible(scenario: Scenario) -> None:
+    """14 staff: several allocations meet the target; KN (with CRN) chooses among them."""
+    result = sim.optimise_staffing(scenario, 14, replications=REPS, executor="serial")
+    selection = result.selection
+    assert result.feasible and selection is not None
+    met = result.table[result.table.met]
+    assert 2 <= len(selection.table) <= 4 and len(met) >= 2
+    assert set(selection.table.candidate) == set(result.table[result.table.selected].allocation)
+    assert set(selection.table.candidate) <= set(met.allocation)
+    chosen = " ".join(str(c) for c in result.allocation.values())
+    assert selection.table.candidate[selection.best] == chosen
+    assert selection.table.selected.sum() == 1
+    assert (selection.table.replications >= REPS).all()
+    assert (selection.table.replications <= 20).all()
+    # the chosen one has the smallest mean among those still in contention
+    contention = selection.table[selection.table.eliminated_at.isna()]
+    assert selection.table["mean"][selection.best] == contention["mean"].min()
+    assert "95 % confidence" in selection.statement or "could not separate" in selection.statement
+    assert selection.statement in result.summary()
+    assert [w.count for h in result.best.halls for w in h.windows] == list(
+        result.allocation.values()
+    )
+    off = sim.optimise_staffing(scenario, 14, replications=REPS, executor="serial", select=1)
+    assert off.selection is None
 
 
 def test_infeasible_budget_is_reported_with_the_budget_needed(scenario: Scenario) -> None:
@@ -211,3 +240,61 @@ def test_cli_bad_input_exits_2(tmp_path: Path, extra: list[str], message: str) -
     assert result.exit_code == 2, result.output
     assert message in result.output
     assert not (tmp_path / "o").exists()
+
+
+# --- ranking and selection (KN) ---------------------------------------------------------------
+
+
+def _normal_sampler(means: list[float], sd: float, common: float, seed: int = 1):
+    """Observations ``mean_i + common noise_j + own noise_ij``: replication j shares its
+    common part across candidates (as common random numbers do)."""
+    rng = np.random.default_rng(seed)
+    shared = rng.normal(0, common, 1000)
+    own = rng.normal(0, sd, (len(means), 1000))
+
+    def draw(rows: list[int], start: int, stop: int) -> np.ndarray:
+        return np.array([means[i] + shared[start:stop] + own[i, start:stop] for i in rows])
+
+    calls: list[tuple[list[int], int, int]] = []
+
+    def more(rows: list[int], start: int, stop: int) -> np.ndarray:
+        calls.append((list(rows), start, stop))
+        return draw(rows, start, stop)
+
+    return draw(list(range(len(means))), 0, 5), more, calls
+
+
+def test_kn_selects_the_clearly_better_candidate() -> None:
+    first, more, calls = _normal_sampler([12.0, 10.0, 13.0, 12.5], sd=0.5, common=3.0)
+    chosen = kn_select(first, more, delta=0.5, max_replications=40, labels=list("abcd"), unit="min")
+    assert chosen.best == 1 and chosen.separated
+    assert chosen.table.selected.tolist() == [False, True, False, False]
+    assert "b is the best of 4 candidates with 95 % confidence" in chosen.statement
+    assert "δ = 0.5 min" in chosen.statement
+    others = chosen.table[~chosen.table.selected]
+    assert (others.diff_ci_low > 0).all()  # paired, Bonferroni: each clearly worse
+    assert others.eliminated_at.notna().all()
+    # common random numbers: every call asks the survivors for the same replications
+    assert all(stop > start >= 5 for _, start, stop in calls)
+
+
+def test_kn_without_a_difference_stops_with_the_indifference_statement() -> None:
+    first, more, _ = _normal_sampler([10.0, 10.05], sd=1.0, common=3.0, seed=2)
+    chosen = kn_select(first, more, delta=0.5, max_replications=15, labels=["x", "y"])
+    assert chosen.best in (0, 1)
+    assert chosen.table.replications.max() <= 15
+    if chosen.separated:  # KN's own end: best, or within δ of it
+        assert "within δ = 0.5" in chosen.statement
+    else:  # stopped at the cap
+        assert "could not separate" in chosen.statement and "δ = 0.5" in chosen.statement
+    # identical in every replication: nothing to learn, no replications added
+    same = np.tile(np.arange(5.0), (2, 1))
+    tied = kn_select(same, lambda *a: pytest.fail("no more needed"), delta=0.5)
+    assert not tied.separated and tied.best == 0 and tied.added_replications == 0
+
+
+def test_kn_bad_arguments() -> None:
+    with pytest.raises(ValueError, match="at least 2"):
+        kn_select(np.zeros((2, 1)), None, delta=0.5)
+    with pytest.raises(ValueError, match="delta"):
+        kn_select(np.zeros((2, 3)), None, delta=0)
