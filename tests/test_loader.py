@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from sim.cli import app
 from sim.scenario import ScenarioError, apply_set, load_scenario, parse_set
-from tests.conftest import small_county, write_yaml
+from tests.conftest import SCENARIOS, small_county, write_yaml
 
 runner = CliRunner()
 
@@ -225,3 +225,17 @@ def test_line_numbers_point_at_the_field(tmp_path: Path) -> None:
 def test_missing_file_exits_2(tmp_path: Path) -> None:
     result = runner.invoke(app, ["check", str(tmp_path / "nope.yaml")])
     assert result.exit_code == 2 and "not found" in _output(result)
+
+
+@pytest.mark.parametrize("path", sorted(SCENARIOS.rglob("*.yaml")), ids=lambda p: p.name)
+def test_libyaml_and_the_python_loader_read_scenarios_alike(path: Path) -> None:
+    """Where libyaml is present, scenarios are parsed in C for speed; the data and the
+    line marks the error messages use are those of the Python loader."""
+    from sim.scenario import files
+
+    assert len(files._LOADERS) == 2, "PyYAML without libyaml: check is slower"
+    text = path.read_text(encoding="utf-8")
+    fast, slow = files._LOADERS[0](text), files.YamlLoader(text)
+    a, b = fast.get_single_node(), slow.get_single_node()
+    assert fast.construct_document(a) == slow.construct_document(b)
+    assert [n.start_mark.line for _, n in a.value] == [n.start_mark.line for _, n in b.value]
