@@ -420,7 +420,6 @@ def save_staffing(result, out: str | Path, source: str | Path, force: bool = Fal
     ``best.yaml``, which ``extends`` the scenario file ``source`` and sets only the chosen
     halls' window groups (their whole ``windows`` list, counts changed), ``candidates.csv``
     (every allocation simulated) and ``manifest.json``."""
-    import yaml
 
     target = Path(out)
     check_out(target, force)
@@ -446,28 +445,27 @@ def save_staffing(result, out: str | Path, source: str | Path, force: bool = Fal
         f"hall ({result.replications} replications, seed {result.seed}).\n"
         "# Only the window counts differ from the scenario it extends.\n"
     )
-    text = header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
-    with atomic_dir(target) as tmp:
-        (tmp / "best.yaml").write_text(text, encoding="utf-8")
-        result.table.to_csv(tmp / "candidates.csv", index=False)
-        manifest = _manifest(
-            {
-                "scenario": result.scenario.name,
-                "source": str(source),
-                "staff": result.staff,
-                "target": str(result.target),
-                "objective": result.objective,
-                "feasible": result.feasible,
-                "budget_needed": result.budget_needed,
-                "start": result.start,
-                "allocation": result.allocation,
-                "seed": result.seed,
-                "replications": result.replications,
-                "evaluations": result.evaluations,
-                **result.info,
-            }
-        )
-        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
+    _save_variant(
+        target,
+        header,
+        data,
+        {"candidates.csv": result.table},
+        {
+            "scenario": result.scenario.name,
+            "source": str(source),
+            "staff": result.staff,
+            "target": str(result.target),
+            "objective": result.objective,
+            "feasible": result.feasible,
+            "budget_needed": result.budget_needed,
+            "start": result.start,
+            "allocation": result.allocation,
+            "seed": result.seed,
+            "replications": result.replications,
+            "evaluations": result.evaluations,
+            **result.info,
+        },
+    )
     return target
 
 
@@ -476,7 +474,6 @@ def save_siting(result, out: str | Path, source: str | Path, force: bool = False
     ``extends`` the scenario file ``source`` and adds the chosen plan's branch halls (and the
     county hall's windows when the branch staff came from them), ``plans.csv`` and
     ``manifest.json``."""
-    import yaml
 
     target = Path(out)
     check_out(target, force)
@@ -498,24 +495,38 @@ def save_siting(result, out: str | Path, source: str | Path, force: bool = False
         f"({result.replications} replications, seed {result.seed}).\n"
         f"# Branch staff: {staff}.\n"
     )
+    _save_variant(
+        target,
+        header,
+        data,
+        {"plans.csv": result.plans},
+        {
+            "scenario": result.scenario.name,
+            "source": str(source),
+            "k": result.k,
+            "items": result.items,
+            "branches": list(plan.towns),
+            "catchments": {t: list(c) for t, c in plan.catchments.items()},
+            "staff_taken": result.staff_taken,
+            "seed": result.seed,
+            "replications": result.replications,
+            "candidates": result.info["candidates"],
+            "staff_per_branch": result.info["staff_per_branch"],
+        },
+    )
+    return target
+
+
+def _save_variant(target: Path, header: str, data: dict, tables: dict, manifest: dict) -> None:
+    """An optimiser's folder: ``best.yaml`` (``header`` comments, then ``data``), its tables
+    as CSV and ``manifest.json``, written at once (nothing half-written)."""
+    import yaml
+
     text = header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
     with atomic_dir(target) as tmp:
         (tmp / "best.yaml").write_text(text, encoding="utf-8")
-        result.plans.to_csv(tmp / "plans.csv", index=False)
-        manifest = _manifest(
-            {
-                "scenario": result.scenario.name,
-                "source": str(source),
-                "k": result.k,
-                "items": result.items,
-                "branches": list(plan.towns),
-                "catchments": {t: list(c) for t, c in plan.catchments.items()},
-                "staff_taken": result.staff_taken,
-                "seed": result.seed,
-                "replications": result.replications,
-                "candidates": result.info["candidates"],
-                "staff_per_branch": result.info["staff_per_branch"],
-            }
+        for name, table in tables.items():
+            table.to_csv(tmp / name, index=False)
+        (tmp / "manifest.json").write_text(
+            json.dumps(_manifest(manifest), indent=2, ensure_ascii=False)
         )
-        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
-    return target
