@@ -39,6 +39,8 @@ __all__ = [
     "enforcement",
     "queue_by_hour",
     "save",
+    "search_path",
+    "siting_plans",
     "sweep_lines",
     "travel",
     "trips",
@@ -208,7 +210,7 @@ def _map_panel(ax, name: str, scenario: Scenario) -> None:
         edgecolor="black",
         zorder=5,
     )
-    ax.set_aspect("equal")
+    ax.set_aspect("equal", adjustable="datalim")  # fills the space the layout gives it
     ax.margins(0.12)
     ax.set_title(name)
     ax.set_xlabel("east (km)")
@@ -677,4 +679,225 @@ def sweep_lines(
     if np.allclose(rows[x_axis], np.round(rows[x_axis])):
         ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     _legend_outside(ax)
+    return fig
+
+
+# --- optimisers -------------------------------------------------------------------------------
+
+
+def _unit(metric: str) -> str:
+    unit = METRICS[metric].unit if metric in METRICS else ""
+    return f" ({unit})" if unit and not (metric in METRICS and METRICS[metric].share) else ""
+
+
+def search_path(
+    candidates: pd.DataFrame,
+    objective: str,
+    metric: str | None = None,
+    target: float | None = None,
+    chosen: str | None = None,
+    unit: str = "hall",
+) -> Figure:
+    """A staffing search, one point per simulated allocation in the order simulated: the
+    objective (top) and the target metric at the worst chosen ``unit`` (bottom, when the
+    table has it) with 95 % intervals; accepted steps filled, rejected hollow, the
+    allocations of the final selection boxed, the ``chosen`` allocation (its text, as in
+    the ``allocation`` column) ringed; the target as a dashed line."""
+    t = candidates.reset_index(drop=True)
+    x = t["step"].to_numpy(dtype=float)
+    accepted = t["accepted"].astype(bool).to_numpy()
+    selected = (
+        t["selected"].fillna(False).astype(bool).to_numpy()
+        if "selected" in t
+        else np.zeros(len(t), bool)
+    )
+    is_chosen = (t["allocation"].astype(str) == chosen).to_numpy() if chosen else selected & False
+    if chosen and is_chosen.any():  # the last time the chosen allocation was simulated
+        last = np.flatnonzero(is_chosen)[-1]
+        is_chosen = np.arange(len(t)) == last
+    worst = t["worst_mean"].to_numpy(dtype=float) if "worst_mean" in t else np.full(len(t), np.nan)
+    panels = 2 if metric and not np.isnan(worst).all() else 1
+    small = len(t) > 25
+    fig = _figure(min(14.0, 8.0 + 0.12 * len(t)), 2.2 + 2.4 * panels)
+    axes = fig.subplots(panels, 1, sharex=True, squeeze=False)[:, 0]
+    met = t["met"].fillna(False).astype(bool).to_numpy() if "met" in t else np.ones(len(t), bool)
+
+    def draw(ax, mean, low, high, colours) -> None:
+        low = np.where(np.isnan(low), mean, low)
+        high = np.where(np.isnan(high), mean, high)
+        ax.errorbar(
+            x,
+            mean,
+            yerr=[np.clip(mean - low, 0, None), np.clip(high - mean, 0, None)],
+            fmt="none",
+            ecolor="#999999",
+            elinewidth=0.9,
+            capsize=0 if small else 2.5,
+            zorder=1,
+        )
+        path = accepted & ~np.isnan(mean)
+        ax.plot(x[path], mean[path], color="#bbbbbb", lw=1, zorder=1)  # the search's course
+        ms = 22 if small else 40
+        for keep, face in ((accepted, None), (~accepted, "white")):
+            ax.scatter(
+                x[keep],
+                mean[keep],
+                s=ms,
+                c=[c for c, k in zip(colours, keep, strict=True) if k] if face is None else face,
+                edgecolors=[c for c, k in zip(colours, keep, strict=True) if k],
+                linewidths=1.2,
+                zorder=3,
+            )
+        ax.scatter(
+            x[selected],
+            mean[selected],
+            s=ms * 3.5,
+            marker="s",
+            facecolors="none",
+            edgecolors="#555555",
+            linewidths=1,
+            zorder=2,
+        )
+        ax.scatter(
+            x[is_chosen],
+            mean[is_chosen],
+            s=ms * 6,
+            facecolors="none",
+            edgecolors="#ff7f0e",
+            linewidths=2.2,
+            zorder=4,
+        )
+
+    top = axes[0]
+    draw(
+        top,
+        t["objective"].to_numpy(dtype=float),
+        t["objective_ci_low"].to_numpy(dtype=float),
+        t["objective_ci_high"].to_numpy(dtype=float),
+        [COLOURS[0]] * len(t),
+    )
+    top.set_ylabel(f"{objective}{_unit(objective)}")
+    top.set_title(f"Objective of each allocation simulated: {objective}, 95 % interval")
+    handles = [
+        Line2D([], [], marker="o", ls="", color=COLOURS[0], label="accepted step"),
+        Line2D([], [], marker="o", ls="", mfc="white", mec=COLOURS[0], label="rejected step"),
+        Line2D([], [], color="#bbbbbb", label="course of the search"),
+        Line2D(
+            [], [], marker="s", ls="", mfc="none", mec="#555555", ms=10, label="final selection"
+        ),
+        Line2D([], [], marker="o", ls="", mfc="none", mec="#ff7f0e", mew=2, ms=13, label="chosen"),
+    ]
+    if panels == 2:
+        bottom = axes[1]
+        green, red = COLOURS[2], COLOURS[1]
+        draw(
+            bottom,
+            worst,
+            t["worst_ci_low"].to_numpy(dtype=float),
+            t["worst_ci_high"].to_numpy(dtype=float),
+            [green if m else red for m in met],
+        )
+        if target is not None:
+            bottom.axhline(target, color="black", ls="--", lw=1, zorder=0)
+            bottom.annotate(
+                f"target {target:g}",
+                (1, target),
+                xycoords=("axes fraction", "data"),
+                xytext=(-4, 4),
+                textcoords="offset points",
+                ha="right",
+                fontsize=8,
+            )
+        bottom.set_ylabel(f"{metric} at the worst {unit}{_unit(metric)}")
+        bottom.set_title(f"{metric} at the worst chosen {unit}, 95 % interval")
+        bottom.set_ylim(bottom=0)
+        handles += [
+            Line2D([], [], marker="o", ls="", color=green, label="meets the target"),
+            Line2D([], [], marker="o", ls="", color=red, label="misses the target"),
+        ]
+    axes[-1].set_xlabel("evaluation step (allocations in the order simulated)")
+    axes[-1].xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    top.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+    return fig
+
+
+def _label_offsets(points: np.ndarray) -> list[tuple[int, int]]:
+    """An offset (points) for each point's label, away from the labels placed before it
+    (points as fractions of the axes)."""
+    options = [(6, 5), (6, -13), (-14, 5), (-14, -13), (6, 14), (-14, 14)]
+    placed: list[np.ndarray] = []
+    out = []
+    for p in points:
+        inside = [o for o in options if np.all((p + np.array(o) / 300 > 0.02) & (p < 0.98))]
+        best = max(
+            inside or options,
+            key=lambda o: min(
+                (float(np.hypot(*(p + np.array(o) / 300 - q))) for q in placed), default=1.0
+            ),
+        )
+        placed.append(p + np.array(best) / 300)
+        out.append(best)
+    return out
+
+
+def siting_plans(plans: pd.DataFrame, target: float | None = None) -> Figure:
+    """Each simulated branch plan: mean round-trip travel against the worst hall's
+    90th-percentile wait, both with 95 % intervals, labelled by plan number (0 = the
+    scenario as it is); the best plan starred."""
+    p = plans[plans["travel_min"].notna()].reset_index(drop=True)
+    fig = _figure(8.5, 5.2)
+    ax = fig.subplots()
+    best = p["best"].fillna(False).astype(bool).to_numpy() if "best" in p else np.zeros(len(p))
+    for i, r in p.iterrows():
+        x, y = float(r["travel_min"]), float(r["wait_p90_worst"])
+        xerr = [[x - r["travel_min_ci_low"]], [r["travel_min_ci_high"] - x]]
+        yerr = [[y - r["wait_p90_worst_ci_low"]], [r["wait_p90_worst_ci_high"] - y]]
+        xerr = np.clip(np.nan_to_num(np.array(xerr, dtype=float)), 0, None)
+        yerr = np.clip(np.nan_to_num(np.array(yerr, dtype=float)), 0, None)
+        if int(r["plan"]) == 0:
+            style = {"fmt": "s", "color": "#777777", "ms": 8}
+        elif best[i]:
+            style = {"fmt": "*", "color": "#ff7f0e", "ms": 16, "mec": "black"}
+        else:
+            style = {"fmt": "o", "color": COLOURS[0], "ms": 7}
+        ax.errorbar(x, y, xerr=xerr, yerr=yerr, capsize=3, elinewidth=1, zorder=3, **style)
+    if target is not None:
+        ax.axhline(target, color="black", ls="--", lw=1, zorder=0)
+        ax.annotate(
+            f"target {target:g}",
+            (1, target),
+            xycoords=("axes fraction", "data"),
+            xytext=(-4, 4),
+            textcoords="offset points",
+            ha="right",
+            fontsize=8,
+        )
+    top = max(ax.get_ylim()[1], 1.0)  # all zero waits still get a readable axis
+    ax.set_ylim(-0.06 * top, top)  # points at 0 and their labels clear of the x axis
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    points = np.column_stack(
+        [(p["travel_min"] - x0) / (x1 - x0), (p["wait_p90_worst"] - y0) / (y1 - y0)]
+    )
+    for (_, r), offset in zip(p.iterrows(), _label_offsets(points), strict=True):
+        ax.annotate(
+            "0 as is" if int(r["plan"]) == 0 else str(int(r["plan"])),
+            (r["travel_min"], r["wait_p90_worst"]),
+            xytext=offset,
+            textcoords="offset points",
+            fontsize=8.5,
+            ha="left" if offset[0] > 0 else "right",
+            zorder=5,
+        )
+    ax.set_xlabel("mean round-trip travel per in-person matter (min), 95 % interval")
+    ax.set_ylabel("90th-percentile wait at the worst hall (min)")
+    ax.set_title("Branch plans simulated: travel against the longest wait")
+    handles = [
+        Line2D([], [], marker="s", ls="", color="#777777", label="0: as it is"),
+        Line2D([], [], marker="o", ls="", color=COLOURS[0], label="plan (number: see table)"),
+        Line2D([], [], marker="*", ls="", color="#ff7f0e", mec="black", ms=12, label="best plan"),
+    ]
+    if target is not None:
+        handles.append(Line2D([], [], color="black", ls="--", lw=1, label="target"))
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     return fig

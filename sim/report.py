@@ -2,7 +2,8 @@
 numbers from the results, in ``report.html`` (one self-contained file) and ``report.md``.
 
 ``write_report(folder)`` works on any folder ``countysim`` wrote: a run, a comparison
-(``compare.csv``) or a sweep (``sweep.csv``); it redraws everything from the saved tables.
+(``compare.csv``), a sweep (``sweep.csv``) or an optimiser's folder (``candidates.csv`` or
+``plans.csv``: :func:`write_optimise_report`); it redraws everything from the saved tables.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 import base64
 import html
 import json
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +24,7 @@ from sim import plots
 from sim.experiment import Results
 from sim.metrics import ENFORCEMENT_METRICS, KEY_METRICS, METRICS, fmt
 from sim.model.geography import CountyMap
+from sim.scenario import Scenario, load_scenario
 from sim.store import load_results, slug
 from sim.tables import (
     HALL_COLUMNS,
@@ -34,7 +38,7 @@ from sim.tables import (
 )
 from sim.targets import Target, judge, swept_scope, verdict
 
-__all__ = ["write_report"]
+__all__ = ["before_after_table", "write_optimise_report", "write_report"]
 
 
 @dataclass
@@ -338,6 +342,8 @@ def write_report(folder: str | Path, targets: list[Target] | None = None) -> Pat
     """Draw the figures of a results folder into ``figures/`` and write ``report.html``
     and ``report.md``; return the HTML path."""
     folder = Path(folder)
+    if (folder / "candidates.csv").exists() or (folder / "plans.csv").exists():
+        return write_optimise_report(folder)
     if (folder / "compare.csv").exists():
         manifest = json.loads((folder / "manifest.json").read_text())
         runs = [load_results(folder / name) for name in manifest["folders"]]
@@ -395,3 +401,294 @@ def write_report(folder: str | Path, targets: list[Target] | None = None) -> Pat
         teams = [t.name for t in scenario.enforcement.teams]
         tables.append(("Per team (means)", scope_table(summary, "team", teams, TEAM_COLUMNS)))
     return _write(folder, scenario.name, _describe(results), tables, figures)
+
+
+# --- optimisers' folders ------------------------------------------------------------------------
+
+
+def before_after_table(table: pd.DataFrame) -> pd.DataFrame:
+    """Per hall (rows, the input's halls first, then halls only the best has) and then the
+    county as a whole: mean and 90th-percentile wait and mean round-trip travel in the
+    input (``before``, the first scenario of a comparison table such as
+    ``before_after.csv``) and the best (``after``, the second), in minutes; NaN where a
+    scenario has no such hall or no visits."""
+    names = list(dict.fromkeys(table["scenario"]))
+    before, after = names[0], names[1] if len(names) > 1 else names[0]
+    means = table.set_index(["metric", "scope", "scenario"])["mean"]
+    halls = [s for s in dict.fromkeys(table["scope"]) if str(s).startswith("hall:")]
+    columns = {
+        "wait_min_mean": "mean wait",
+        "wait_min_p90": "p90 wait",
+        "travel_min": "travel",
+    }
+    rows = []
+    for scope in [*halls, "all"]:
+        row: dict[str, object] = {"hall": scope[5:] if scope != "all" else "county (all halls)"}
+        for metric, label in columns.items():
+            for when, name in (("before", before), ("after", after)):
+                row[f"{label} {when} (min)"] = float(means.get((metric, scope, name), np.nan))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _formatted(table: pd.DataFrame) -> pd.DataFrame:
+    out = table.copy()
+    for column in out.columns[1:]:
+        out[column] = [fmt(v, "wait_min_mean") for v in out[column]]
+    return out
+
+
+def _target_value(text: str | None) -> tuple[str | None, float | None]:
+    """``("wait_min_p90", 20.0)`` from a manifest's ``"wait_min_p90 ≤ 20"``."""
+    match = re.match(r"\s*(\w+)\s*(?:≤|≥|<=|>=|=)\s*([-+\d.,]+)(%?)", text or "")
+    if not match:
+        return None, None
+    try:
+        value = float(match.group(2).replace(",", ""))
+    except ValueError:
+        return match.group(1), None
+    return match.group(1), value / 100 if match.group(3) else value
+
+
+def _load_pair(folder: Path, manifest: dict) -> dict[str, Scenario] | None:
+    """The input scenario (the file best.yaml extends) and the best one, or None."""
+    import yaml
+
+    try:
+        best = load_scenario(folder / "best.yaml")
+        extends = yaml.safe_load((folder / "best.yaml").read_text(encoding="utf-8"))["extends"]
+        source = (folder / extends).resolve()
+        if not source.is_file() and manifest.get("source"):
+            source = Path(manifest["source"])
+        return {"before": load_scenario(source), "after": best}
+    except Exception:  # noqa: BLE001 - a moved or changed input: draw what needs no scenario
+        return None
+
+
+def _optimise_kind(folder: Path, manifest: dict) -> str:
+    if manifest.get("kind") in ("staffing", "siting"):
+        return manifest["kind"]
+    return "staffing" if (folder / "candidates.csv").exists() else "siting"
+
+
+def _interval(mean: float, low: float, high: float, metric: str = "") -> str:
+    if mean != mean:
+        return "–"
+    if low != low or high != high:
+        return fmt(mean, metric)
+    return f"{fmt(mean, metric)} [{fmt(low, metric)}, {fmt(high, metric)}]"
+
+
+def _search_table(candidates: pd.DataFrame, objective: str, metric: str | None) -> pd.DataFrame:
+    rows = []
+    for r in candidates.itertuples(index=False):
+        row = {
+            "step": int(r.step),
+            "allocation": r.allocation,
+            f"{objective} [95% CI]": _interval(
+                r.objective, r.objective_ci_low, r.objective_ci_high, objective
+            ),
+        }
+        if "worst_mean" in candidates and metric:
+            worst = "" if not isinstance(r.worst_hall, str) else f" ({r.worst_hall})"
+            row[f"worst {metric} [95% CI]"] = (
+                _interval(r.worst_mean, r.worst_ci_low, r.worst_ci_high, metric) + worst
+            )
+        row["meets target"] = "yes" if r.met == True else "no"  # noqa: E712
+        row["accepted"] = "yes" if r.accepted == True else "no"  # noqa: E712
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _plans_table(plans: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for r in plans.itertuples(index=False):
+        simulated = r.travel_min == r.travel_min
+        rows.append(
+            {
+                "plan": int(r.plan),
+                "branch towns": r.towns,
+                "catchments": r.catchments if isinstance(r.catchments, str) else "",
+                "mean road km per visit": fmt(r.mean_km),
+                "travel (min) [95% CI]": _interval(
+                    r.travel_min, r.travel_min_ci_low, r.travel_min_ci_high
+                )
+                if simulated
+                else "not simulated",
+                "worst hall p90 wait (min) [95% CI]": _interval(
+                    r.wait_p90_worst, r.wait_p90_worst_ci_low, r.wait_p90_worst_ci_high
+                )
+                if simulated
+                else "–",
+                "best": "yes" if r.best == True else "",  # noqa: E712
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _allocation_text(allocation: Mapping[str, int]) -> str:
+    return " ".join(str(v) for v in allocation.values())
+
+
+def write_optimise_report(
+    folder: str | Path, scenarios: Mapping[str, Scenario] | None = None
+) -> Path:
+    """The report of a ``countysim optimise staffing`` or ``optimise branches`` folder:
+    figures into ``figures/`` and ``report.html`` and ``report.md``; return the HTML path.
+
+    ``scenarios`` is ``{"before": input, "after": best}``; without it they are loaded from
+    ``best.yaml`` and the file it extends (when that fails, the map is left out)."""
+    folder = Path(folder)
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    kind = _optimise_kind(folder, manifest)
+    pair = dict(scenarios) if scenarios is not None else _load_pair(folder, manifest)
+    path = folder / "before_after.csv"
+    table = pd.read_csv(path) if path.exists() else None
+    metric, value = _target_value(manifest.get("target"))
+    reps, seed = manifest.get("replications"), manifest.get("seed")
+    figures: list[Figure] = []
+    tables: list[tuple[str, pd.DataFrame]] = []
+    if kind == "staffing":
+        candidates = pd.read_csv(folder / "candidates.csv")
+        allocation = manifest.get("allocation") or {}
+        chosen = _allocation_text(allocation)
+        objective = manifest.get("objective", "objective")
+        groups = list(allocation) or [
+            c for c in candidates.columns[2 : list(candidates.columns).index("objective")]
+        ]
+        halls = list(dict.fromkeys(g.rsplit("[", 1)[0] for g in groups))
+        feasible = bool(manifest.get("feasible"))
+        where = ", ".join(f"{g} = {n}" for g, n in allocation.items())
+        intro = [
+            f"How to share {manifest.get('staff', '?')} window staff among "
+            f"{', '.join(halls)} so that {manifest.get('target', 'the target')} holds at "
+            f"every one of these halls, with {objective} as low as possible.",
+            (
+                f"Target met: the chosen allocation ({where}) meets "
+                f"{manifest.get('target')} at every chosen hall."
+                if feasible
+                else f"Target NOT met: no allocation simulated meets {manifest.get('target')}"
+                f" at every chosen hall; the closest is {where}"
+                + (
+                    f", and about {manifest['budget_needed']} staff would be needed."
+                    if manifest.get("budget_needed")
+                    else "."
+                )
+            ),
+            f"{len(candidates)} allocations simulated, {reps} replications each, seed {seed}; "
+            "means with 95 % confidence intervals.",
+        ]
+        accepted = int(candidates["accepted"].fillna(False).astype(bool).sum())
+        caption = (
+            f"The search simulated {len(candidates)} allocations (window counts in the order "
+            f"{', '.join(groups)}) and accepted {accepted} steps; the chosen one, {chosen}, "
+            f"{'meets' if feasible else 'does NOT meet'} the target."
+        )
+        figures.append(
+            Figure(
+                "search",
+                caption,
+                plots.search_path(candidates, objective, metric, value, chosen, "hall"),
+            )
+        )
+        tables.append(("Allocations simulated", _search_table(candidates, objective, metric)))
+        crews_path = folder / "crews.csv"
+        if crews_path.exists():
+            crews = pd.read_csv(crews_path)
+            chosen_crews = crews.loc[crews["selected"].fillna(False).astype(bool), "allocation"]
+            chosen_crews = chosen_crews.iloc[-1] if len(chosen_crews) else None
+            figures.append(
+                Figure(
+                    "search-crews",
+                    f"The crews' search simulated {len(crews)} allocations of crews to teams.",
+                    plots.search_path(crews, objective, metric, value, chosen_crews, "team"),
+                )
+            )
+            tables.append(("Crew allocations simulated", _search_table(crews, objective, metric)))
+        title = "Staffing optimisation: " + manifest.get("scenario", folder.name)
+    else:
+        plans = pd.read_csv(folder / "plans.csv")
+        best = plans[plans["best"] == True]  # noqa: E712
+        best = best.iloc[0] if len(best) else plans.iloc[min(1, len(plans) - 1)]
+        base = plans[plans["plan"] == 0].iloc[0]
+        catchments = manifest.get("catchments") or {}
+        towns = manifest.get("branches") or list(catchments)
+        serves = "; ".join(f"{t} serves {', '.join(c)}" for t, c in catchments.items())
+        intro = [
+            f"Where to open {manifest.get('k', len(towns))} branch halls for "
+            f"{manifest.get('items', 'approval')} items, so that citizens travel least "
+            "(shortest road distance, then checked by simulation): the best plan opens "
+            f"branches at {', '.join(towns)}" + (f" ({serves})." if serves else "."),
+            f"Mean round-trip travel per in-person matter "
+            f"{fmt(base['travel_min'], 'travel_min')} min as it is, "
+            f"{fmt(best['travel_min'], 'travel_min')} min with plan {int(best['plan'])}; "
+            f"the longest 90th-percentile wait at any hall "
+            f"{fmt(base['wait_p90_worst'])} → {fmt(best['wait_p90_worst'])} min.",
+        ]
+        if metric and value is not None and table is not None:
+            intro.append(_hall_verdict(table, metric, value))
+        intro.append(
+            f"{int(plans['travel_min'].notna().sum()) - 1} plans simulated, {reps} "
+            f"replications each, seed {seed}; means with 95 % confidence intervals."
+        )
+        if pair is not None:
+            figures.append(
+                Figure(
+                    "map",
+                    f"Who serves approval items before and after: branches at {', '.join(towns)}.",
+                    plots.county_map(
+                        {
+                            f"before: {pair['before'].name}": pair["before"],
+                            f"after: {pair['after'].name}": pair["after"],
+                        }
+                    ),
+                )
+            )
+        legend = "; ".join(
+            f"{int(r.plan)}: {r.towns}"
+            for r in plans[plans["travel_min"].notna()].itertuples()
+            if int(r.plan)
+        )
+        figures.append(
+            Figure(
+                "plans",
+                f"Plans simulated (0 = as it is; {legend}). The best, plan "
+                f"{int(best['plan'])}, cuts travel by "
+                f"{fmt(base['travel_min'] - best['travel_min'], 'travel_min')} min.",
+                plots.siting_plans(plans, value if metric == "wait_min_p90" else None),
+            )
+        )
+        tables.append(("Plans", _plans_table(plans)))
+        title = "Branch siting: " + manifest.get("scenario", folder.name)
+    if table is not None:
+        metrics = [m for m in KEY_METRICS if m in set(table["metric"])]
+        figures.insert(0 if kind == "siting" else 1, comparison_figure(table, metrics))
+        ba = before_after_table(table)
+        tables[:0] = [
+            ("Before and after, per hall (minutes)", _formatted(ba)),
+            (
+                "Key metrics before and after (* = the 95 % interval of the difference excludes 0)",
+                comparison_rows(table, metrics),
+            ),
+        ]
+    return _write(folder, title, intro, tables, figures)
+
+
+def _hall_verdict(table: pd.DataFrame, metric: str, value: float) -> str:
+    """Whether the best scenario (the second of ``table``) meets ``metric`` ≤ ``value`` at
+    every hall (judged on the upper end of the 95 % interval, as the optimiser does)."""
+    names = list(dict.fromkeys(table["scenario"]))
+    rows = table[
+        (table["metric"] == metric)
+        & (table["scenario"] == names[-1])
+        & table["scope"].astype(str).str.startswith("hall:")
+    ]
+    upper = rows["ci_high"].fillna(rows["mean"])
+    ceiling = not METRICS[metric].higher_is_better if metric in METRICS else True
+    lower = rows["ci_low"].fillna(rows["mean"])
+    ok = (upper <= value).all() if ceiling else (lower >= value).all()
+    sign = "≤" if ceiling else "≥"
+    return (
+        f"Target {'met' if ok else 'NOT met'}: {metric} {sign} {fmt(value, metric)} "
+        f"{'holds' if ok else 'does not hold'} at every hall with the best plan."
+    )
