@@ -440,17 +440,15 @@ def _said_report(folder: Path, figures: bool) -> None:
 @_guarded
 def report_command(
     folder: Annotated[
-        Path, typer.Argument(help="A results folder written by run, compare or sweep.")
+        Path,
+        typer.Argument(help="A results folder written by run, compare, sweep or optimise."),
     ],
     target: TargetOpt = None,
 ) -> None:
     """Redraw the figures and report of a results folder from its saved tables."""
-    if (
-        not (folder / "summary.csv").exists()
-        and not (folder / "compare.csv").exists()
-        and not (folder / "sweep.csv").exists()
-    ):
-        raise BadInput(f"{folder}: not a results folder (no summary.csv, compare.csv or sweep.csv)")
+    tables = ("summary.csv", "compare.csv", "sweep.csv", "candidates.csv", "crews.csv", "plans.csv")
+    if not any((folder / name).exists() for name in tables):
+        raise BadInput(f"{folder}: not a results folder (none of {', '.join(tables)})")
     _draw(_targets(target))(folder)
     _said_report(folder, True)
 
@@ -639,7 +637,8 @@ def _warn_overload(pools: list[Pool]) -> None:
 
 
 optimise_app = typer.Typer(
-    no_args_is_help=True, help="Decision support: how to split window staff over halls."
+    no_args_is_help=True,
+    help="Decision support: where to open branches, how to split window staff and crews.",
 )
 app.add_typer(optimise_app, name="optimise")
 
@@ -648,19 +647,48 @@ app.add_typer(optimise_app, name="optimise")
 @_guarded
 def optimise_staffing_command(
     scenario: ScenarioArg,
-    staff: Annotated[int, typer.Option(help="Window staff to distribute.", show_default=False)],
+    staff: Annotated[
+        int | None, typer.Option(help="Window staff to distribute.", show_default=False)
+    ] = None,
     halls: Annotated[
         str | None,
         typer.Option(
             help="NAME,NAME,...: the halls whose window groups are staffed (default all)."
         ),
     ] = None,
+    groups: Annotated[
+        str | None,
+        typer.Option(
+            help="GROUP;GROUP;...: only these window groups, named HALL[i] (i: the group's "
+            "place in the hall's windows, from 0), e.g. 'County hall[0];County hall[2]'."
+        ),
+    ] = None,
+    crews: Annotated[
+        int | None,
+        typer.Option(
+            help="Enforcement crews to distribute over the teams instead of window staff.",
+            show_default=False,
+        ),
+    ] = None,
+    teams: Annotated[
+        str | None, typer.Option(help="NAME,NAME,...: the teams given crews (default all).")
+    ] = None,
     target: Annotated[
-        str, typer.Option(help="METRIC=VALUE met at every chosen hall, e.g. wait_min_p90=20.")
-    ] = "wait_min_p90=20",
+        str | None,
+        typer.Option(
+            help="METRIC=VALUE met at every chosen hall (default wait_min_p90=20), or with "
+            "--crews at every chosen team (e.g. check_coverage=0.95; default none).",
+            show_default=False,
+        ),
+    ] = None,
     objective: Annotated[
-        str, typer.Option(help="County-wide metric to minimise once the target is met.")
-    ] = "wait_min_mean",
+        str | None,
+        typer.Option(
+            help="County-wide metric to minimise once the target is met (default "
+            "wait_min_mean; with --crews response_min_p90).",
+            show_default=False,
+        ),
+    ] = None,
     min_per_group: Annotated[
         int, typer.Option(min=0, help="Windows every group keeps (0 lets a group close).")
     ] = 1,
@@ -682,30 +710,80 @@ def optimise_staffing_command(
     quiet: QuietOpt = False,
 ) -> None:
     """Split --staff window staff over the halls' window groups so that the target holds at
-    every chosen hall and the objective is smallest (analytic start, then simulation).
+    every chosen hall and the objective is smallest (analytic start, then simulation); or,
+    with --crews, enforcement crews over the teams.
 
-    Writes best.yaml (extends SCENARIO, only window counts changed) and candidates.csv."""
-    import pandas as pd
+    Writes best.yaml (extends SCENARIO, only window or crew counts changed),
+    candidates.csv (crews.csv), before_after.csv and a report. Running again into the same
+    --out reuses the allocations already simulated (points/); --force re-runs them."""
+    from sim.optimise import optimise_crews, optimise_staffing
+    from sim.store import check_out, save_staffing, slug, sweep_checkpoints
 
-    from sim.optimise import optimise_staffing
-    from sim.store import check_out, save_staffing, slug
-    from sim.targets import Target
-
-    try:
-        goal = Target.parse(target)
-    except ValueError as exc:
-        raise BadInput(str(exc)) from None
+    if (staff is None) == (crews is None):
+        raise BadInput(
+            "give --staff (window staff) or --crews (enforcement crews); for both, run the "
+            "second on the first's best.yaml"
+        )
     loaded = _load(scenario, set_, seed, days)
-    names = [h.strip() for h in halls.split(",") if h.strip()] if halls is not None else None
+
+    def split(text: str | None, sep: str = ",") -> list[str] | None:
+        return None if text is None else [x.strip() for x in text.split(sep) if x.strip()]
+
     where = _where(executor, workers, scheduler)
     folder = out_dir or Path("results") / f"optimise-{slug(loaded.name)}"
     check_out(folder, force)
+    finished, on_point = sweep_checkpoints(folder, force)
     with _progress(max_evaluations, quiet, "optimise staffing") as tick:
-        result = optimise_staffing(
-            loaded, staff, names, goal, objective, replications, min_per_group=min_per_group,
-            max_evaluations=max_evaluations, progress=tick, **where,
-        )  # fmt: skip
+        if crews is not None:
+            result = optimise_crews(
+                loaded, crews, split(teams), target, objective or "response_min_p90",
+                replications, min_per_team=min_per_group, max_evaluations=max_evaluations,
+                progress=tick, finished=finished, on_point=on_point, **where,
+            )  # fmt: skip
+        else:
+            result = optimise_staffing(
+                loaded, staff, split(halls), target or "wait_min_p90=20",
+                objective or "wait_min_mean", replications, min_per_group=min_per_group,
+                max_evaluations=max_evaluations, progress=tick, groups=split(groups, ";"),
+                finished=finished, on_point=on_point, **where,
+            )  # fmt: skip
+    print_search(result)
+    save_staffing(result, folder, scenario, force=force, draw=_draw())
+    _said_report(folder, True)
+    out.print(
+        Text.assemble(
+            "Written to ",
+            (str(folder), "bold"),
+            " (best.yaml extends the scenario; candidates.csv, before_after.csv)",
+        )
+    )
+
+
+def print_before_after(table, console: Console = out) -> None:
+    """Travel and each hall's mean and 90th-percentile wait, input vs chosen scenario."""
+    from sim.report import before_after_table, minutes_formatted
+
+    if table is None:
+        return
+    shown = before_after_table(table, changed_only=True)
+    hidden = len(before_after_table(table)) - len(shown)
+    print_table(
+        minutes_formatted(shown),
+        "before → after (same citizens)",
+        "means over replications, in minutes; travel: round trip of the hall's visitors"
+        + (f"; {hidden} halls with the same figures not shown" if hidden else ""),
+        console=console,
+    )
+
+
+def print_search(result, console: Console = out) -> None:
+    """The allocations an optimiser simulated, the chosen one, the verdict, before/after."""
+    import pandas as pd
+
     from sim.targets import interval
+
+    goal = result.target
+    metric = goal.metric if goal else result.objective
 
     t = result.table
     shown_table = pd.DataFrame(
@@ -718,34 +796,29 @@ def optimise_staffing_command(
                     t.objective, t.objective_ci_low, t.objective_ci_high, strict=True
                 )
             ],
-            "worst hall": t.worst_hall.astype(str),
-            goal.metric: [
-                interval(m, lo, hi, goal.metric)
+            "worst unit": t.worst_hall.fillna("").astype(str),
+            metric: [
+                "" if pd.isna(m) else interval(m, lo, hi, metric)
                 for m, lo, hi in zip(t.worst_mean, t.worst_ci_low, t.worst_ci_high, strict=True)
             ],
             "met": t.met.map({True: "yes", False: "no"}),
             "accepted": t.accepted.map({True: "yes", False: ""}),
         }
     )
+    what = "crews of" if result.info.get("kind") == "crews" else "windows of"
     print_table(
         shown_table,
         "allocations simulated",
-        f"allocation: windows of {', '.join(g.label for g in result.groups)}",
+        f"allocation: {what} {', '.join(g.label for g in result.groups)}",
+        console=console,
     )
-    out.print(f"analytic start: {result.start}")
-    out.print(f"chosen:         {result.allocation}")
+    console.print(f"start:  {result.start}", highlight=False)
+    console.print(f"chosen: {result.allocation}", highlight=False)
     if result.feasible:
-        out.print(Text.assemble(("target met: ", "bold green"), result.summary()))
+        console.print(Text.assemble(("target met: ", "bold green"), result.summary()))
     else:
-        out.print(Text.assemble(("target NOT met: ", "bold red"), result.summary()))
-    save_staffing(result, folder, scenario, force=force)
-    out.print(
-        Text.assemble(
-            "Written to ",
-            (str(folder), "bold"),
-            " (best.yaml extends the scenario; candidates.csv)",
-        )
-    )
+        console.print(Text.assemble(("target NOT met: ", "bold red"), result.summary()))
+    print_before_after(result.before_after, console)
 
 
 @optimise_app.command("branches")
@@ -762,7 +835,32 @@ def optimise_branches_command(
     items: Annotated[
         str, typer.Option(help="Items the branches take: approval, convenience or ITEM,ITEM,...")
     ] = "approval",
-    staff_per_branch: Annotated[int, typer.Option(help="Comprehensive windows a branch.")] = 4,
+    staff_per_branch: Annotated[
+        int, typer.Option(help="Comprehensive windows a branch starts with.")
+    ] = 4,
+    staffing: Annotated[
+        str,
+        typer.Option(
+            help="How each plan's county hall and branches split the county hall's window "
+            "staff: simulate (the staffing optimiser), analytic (Erlang C only, fast but "
+            "optimistic for small branches) or fixed (--staff-per-branch each, taken from "
+            "the comprehensive windows)."
+        ),
+    ] = "simulate",
+    staff_evaluations: Annotated[
+        int, typer.Option(min=1, help="With --staffing simulate: allocations tried a plan.")
+    ] = 12,
+    target: Annotated[
+        str, typer.Option(help="The staffing's target at every hall (analytic and simulate).")
+    ] = "wait_min_p90=20",
+    coverage_km: Annotated[
+        float | None,
+        typer.Option(
+            help="Maximal coverage: first the most demand within this many road km of an "
+            "open hall, then the least km (default: p-median, the least km).",
+            show_default=False,
+        ),
+    ] = None,
     evaluate: Annotated[int, typer.Option(help="Best plans simulated.")] = 3,
     replications: RepsOpt = 5,
     seed: SeedOpt = None,
@@ -778,14 +876,16 @@ def optimise_branches_command(
     scheduler: SchedulerOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
-    """Choose K branch towns (p-median on road km, solved exactly), simulate the best plans
-    against SCENARIO and rank them on travel and the worst hall's 90th-percentile wait.
+    """Choose K branch towns (p-median on road km or maximal coverage, solved exactly),
+    staff each plan, simulate the best plans against SCENARIO and rank them on travel and
+    the worst hall's 90th-percentile wait.
 
-    Writes best.yaml (extends SCENARIO, adds the branch halls) and plans.csv."""
+    Writes best.yaml (extends SCENARIO, adds the branch halls), plans.csv, before_after.csv
+    and a report. Running again into the same --out reuses finished simulations."""
     import pandas as pd
 
     from sim.siting import optimise_branches
-    from sim.store import check_out, save_siting, slug
+    from sim.store import check_out, save_siting, slug, sweep_checkpoints
     from sim.targets import interval
 
     loaded = _load(scenario, set_, seed, days)
@@ -795,10 +895,14 @@ def optimise_branches_command(
     where = _where(executor, workers, scheduler)
     folder = out_dir or Path("results") / f"branches-{slug(loaded.name)}"
     check_out(folder, force)
-    with _progress(replications * (evaluate + 1), quiet, "optimise branches") as tick:
+    finished, on_point = sweep_checkpoints(folder, force)
+    staffing_runs = evaluate * (staff_evaluations + 1) if staffing == "simulate" else 0
+    total = replications * (evaluate + 1 + staffing_runs)
+    with _progress(total, quiet, "optimise branches") as tick:
         result = optimise_branches(
             loaded, k, names, items, staff_per_branch, evaluate, replications,
-            progress=tick, **where,
+            progress=tick, coverage_km=coverage_km, staffing=staffing, target=target,
+            staff_evaluations=staff_evaluations, finished=finished, on_point=on_point, **where,
         )  # fmt: skip
     t = result.plans
 
@@ -820,6 +924,7 @@ def optimise_branches_command(
             "plan": t.plan.astype(str),
             "towns": t.towns,
             "mean km": [f"{v:.2f}" for v in t.mean_km],
+            **({"covered": [f"{v:.0%}" for v in t.covered]} if "covered" in t else {}),
             "travel_min": shown("travel_min", "travel_min"),
             "Δ travel": shown("travel_min", "travel_min", diff=True),
             "worst hall wait p90": shown("wait_p90_worst", "wait_min_p90"),
@@ -833,7 +938,9 @@ def optimise_branches_command(
         "mean km: road km per in-person visit to the nearest open hall (p-median objective); "
         "Δ: paired difference to the scenario as is",
     )
-    out.print(result.summary())
+    out.print(result.summary(), highlight=False)
+    out.print("staff of each plan: " + " | ".join(t.staff[1:].astype(str)), highlight=False)
+    print_before_after(result.before_after)
     if not result.staff_taken:
         err.print(
             Text.assemble(
@@ -842,8 +949,13 @@ def optimise_branches_command(
                 "they were added, so total window staff grows.",
             )
         )
-    save_siting(result, folder, scenario, force=force)
-    out.print(Text.assemble("Written to ", (str(folder), "bold"), " (best.yaml; plans.csv)"))
+    save_siting(result, folder, scenario, force=force, draw=_draw())
+    _said_report(folder, True)
+    out.print(
+        Text.assemble(
+            "Written to ", (str(folder), "bold"), " (best.yaml; plans.csv, before_after.csv)"
+        )
+    )
 
 
 def _version(value: bool) -> None:

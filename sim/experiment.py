@@ -221,26 +221,58 @@ def compare(
     scheduler: str | None = None,
     log: bool = False,
     progress: Progress | None = None,
+    finished: Callable[[str], Results | None] | None = None,
+    on_point: Callable[[str, Results], None] | None = None,
 ) -> Comparison:
     """Run every scenario with the same seed (that of the first unless given) and pair
-    replication k of each with replication k of the first."""
+    replication k of each with replication k of the first. ``finished`` and ``on_point``
+    cache each scenario's results by :func:`point_key`, as in :func:`sweep`."""
     if len(scenarios) < 2:
         raise ValueError("compare needs at least two scenarios")
     seed = scenarios[0].seed if seed is None else seed
     started = time.perf_counter()
+    keys = [point_key(s, seed, replications) for s in scenarios]
+    earlier = {i: finished(key) for i, key in enumerate(keys)} if finished and not log else {}
+    done = {i: r for i, r in earlier.items() if r is not None}
     tasks = [
         Task(i, scenario, seed, k, log)
         for k in range(replications)
         for i, scenario in enumerate(scenarios)
+        if i not in done
     ]
     by_scenario: dict[int, list[Outcome]] = {i: [] for i in range(len(scenarios))}
     for outcome in Runner(executor, workers, scheduler).map(tasks, progress):
         by_scenario[outcome.key].append(outcome)
     wall = time.perf_counter() - started
-    results = [_results(s, seed, by_scenario[i], wall) for i, s in enumerate(scenarios)]
-    for r in results:
-        r.info["executor"] = executor
-    return Comparison(results, comparison_table(results), wall)
+    results = []
+    for i, s in enumerate(scenarios):
+        if i in done:
+            results.append(done[i])
+            continue
+        results.append(_results(s, seed, by_scenario[i], wall))
+        results[-1].info["executor"] = executor
+        if on_point:
+            on_point(keys[i], results[-1])
+    return Comparison(results, comparison_table(results), wall, {"reused": sorted(done)})
+
+
+def run_cached(
+    scenario: Scenario,
+    replications: int,
+    seed: int,
+    finished: Callable[[str], Results | None] | None = None,
+    on_point: Callable[[str, Results], None] | None = None,
+    **where: Any,
+) -> Results:
+    """:func:`run`, unless ``finished`` has the results of this scenario, seed and number of
+    replications already (:func:`point_key`); fresh results are given to ``on_point``."""
+    key = point_key(scenario, seed, replications)
+    results = finished(key) if finished else None
+    if results is None:
+        results = run(scenario, replications, seed=seed, **where)
+        if on_point:
+            on_point(key, results)
+    return results
 
 
 def comparison_table(results: list[Results]) -> pd.DataFrame:

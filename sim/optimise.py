@@ -50,10 +50,10 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -72,8 +72,13 @@ __all__ = [
     "StaffingResult",
     "analytic_allocation",
     "kn_select",
+    "optimise_crews",
     "optimise_staffing",
+    "team_groups",
 ]
+
+if TYPE_CHECKING:
+    from sim.experiment import Results
 
 DEFAULT_TARGET = Target("wait_min_p90", 20)
 
@@ -90,6 +95,9 @@ class Group:
     """Requests per open hour the group is expected to serve (λ)."""
     service_h: float
     """Mean service time at this group's speed, in hours (1/μ)."""
+    kind: str = "windows"
+    """``windows`` (a hall's window group) or ``team`` (an enforcement team's crews; ``hall``
+    is then the team's name)."""
 
     @property
     def offered(self) -> float:
@@ -98,7 +106,7 @@ class Group:
 
     @property
     def label(self) -> str:
-        return f"{self.hall}[{self.index}]"
+        return self.hall if self.kind == "team" else f"{self.hall}[{self.index}]"
 
 
 @dataclass
@@ -295,6 +303,9 @@ class StaffingResult:
     selection: Selection | None = None
     """The final ranking and selection among the best feasible candidates (None when the
     target is not met by any allocation simulated, or selection is off)."""
+    before_after: pd.DataFrame | None = None
+    """The input scenario and the chosen one, paired (:func:`sim.experiment.comparison_table`
+    format, every metric and scope)."""
 
     @property
     def evaluations(self) -> int:
@@ -303,16 +314,24 @@ class StaffingResult:
     def summary(self) -> str:
         """One sentence: the chosen allocation and whether it meets the target."""
         where = ", ".join(f"{k} = {v}" for k, v in self.allocation.items())
+        what, unit = (
+            ("crews", "team") if self.info.get("kind") == "crews" else ("window staff", "hall")
+        )
+        goal = f"{self.target} at every chosen {unit}" if self.target else str(self.objective)
+        picked = f" {self.selection.statement}" if self.selection is not None else ""
         if self.feasible:
             return (
-                f"{self.target} at every chosen hall with {self.staff} window staff: met by "
-                f"{where} ({self.evaluations} allocations simulated)."
-                + (f" {self.selection.statement}" if self.selection is not None else "")
+                f"{goal} with {self.staff} {what}: best found {where} "
+                f"({self.evaluations} allocations simulated).{picked}"
             )
+        needed = (
+            f"; about {self.budget_needed} {what} would be needed (analytic estimate)"
+            if self.budget_needed
+            else ""
+        )
         return (
-            f"{self.target} at every chosen hall: no allocation of {self.staff} window staff "
-            f"found meets it (closest: {where}); about {self.budget_needed} staff would be "
-            "needed (analytic estimate)."
+            f"{goal}: no allocation of {self.staff} {what} found meets it (closest: "
+            f"{where}){needed}."
         )
 
     def save(self, out: str | Path, source: str | Path, force: bool = False) -> Path:
@@ -325,8 +344,22 @@ class StaffingResult:
 # --- the analytic model -----------------------------------------------------------------------
 
 
-def staffed_groups(scenario: Scenario, halls: Sequence[str] | None = None) -> list[Group]:
-    """The chosen halls' window groups with their share of the offered load."""
+def staffed_groups(
+    scenario: Scenario, halls: Sequence[str] | None = None, groups: Sequence[str] | None = None
+) -> list[Group]:
+    """The chosen halls' window groups (only those labelled in ``groups``, when given) with
+    their share of the offered load."""
+    out = _window_groups(scenario, halls)
+    if groups is None:
+        return out
+    labels = [g.label for g in out]
+    for label in groups:
+        if label not in labels:
+            raise BadInput(f"--groups: unknown window group {label!r}{closest(label, labels)}")
+    return [g for g in out if g.label in groups]
+
+
+def _window_groups(scenario: Scenario, halls: Sequence[str] | None) -> list[Group]:
     names = [h.name for h in scenario.halls]
     chosen = list(names if halls is None else halls)
     for name in chosen:
@@ -486,7 +519,9 @@ def budget_needed(
 
 def _with_counts(scenario: Scenario, groups: list[Group], counts: Sequence[int]) -> Scenario:
     changes = {
-        f"halls[{g.hall}].windows[{g.index}].count": int(c)
+        f"enforcement.teams[{g.hall}].crews"
+        if g.kind == "team"
+        else f"halls[{g.hall}].windows[{g.index}].count": int(c)
         for g, c in zip(groups, counts, strict=True)
     }
     return scenario.with_changes(changes)
@@ -504,7 +539,8 @@ class _Evaluation:
     judged: pd.Series
     met: bool
     halls: dict[str, tuple[float, float]]
-    """Mean of the target metric at each chosen hall, and its interval's upper bound."""
+    """Mean of the target metric at each chosen unit, and its interval's deciding bound."""
+    results: Results
 
 
 def _paired(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float]:
@@ -538,14 +574,146 @@ def optimise_staffing(
     select: int = 4,
     delta: float = 0.5,
     select_max_replications: int = 20,
+    groups: Sequence[str] | None = None,
+    finished: Callable[[str], Results | None] | None = None,
+    on_point: Callable[[str, Results], None] | None = None,
 ) -> StaffingResult:
-    """Distribute ``staff`` window staff over the window groups of ``halls`` (default all) so
-    that ``target`` holds at every chosen hall and ``objective`` (scope ``all``) is smallest.
+    """Distribute ``staff`` window staff over the window groups of ``halls`` (default all;
+    ``groups``: only these group labels, e.g. ``"County hall[0]"``) so that ``target`` holds
+    at every chosen hall and ``objective`` (scope ``all``) is smallest.
     ``tries`` moves are simulated per step before giving up; ``progress(n)`` gets the number
     of allocations simulated so far. Then up to ``select`` of the best feasible allocations
     go through the KN selection (indifference zone ``delta`` in the objective's units, at
-    most ``select_max_replications`` each; ``select`` < 2 turns it off)."""
-    from sim.experiment import run
+    most ``select_max_replications`` each; ``select`` < 2 turns it off). ``finished`` and
+    ``on_point`` cache evaluations by resolved scenario + seed + replications
+    (:func:`sim.store.sweep_checkpoints` gives both for a folder: a later run resumes)."""
+    target = _checked_target(target, objective, replications, min_per_group, "hall")
+    chosen_groups = staffed_groups(scenario, halls, groups)
+    if not chosen_groups:
+        raise BadInput("--halls: no window groups to staff")
+    if staff < min_per_group * len(chosen_groups):
+        raise BadInput(
+            f"--staff {staff}: fewer than the {len(chosen_groups)} window groups chosen "
+            f"(each keeps at least {min_per_group})"
+        )
+    q = _quantile(target.metric)
+    start = analytic_allocation(chosen_groups, staff, target.metric, min_per_group)
+
+    def propose(current: _Evaluation) -> Iterator[list[list[int]]]:
+        counts = list(current.counts)
+        singles = _moves(chosen_groups, counts, current, q, min_per_group, target.value)
+        yield _applied(counts, singles, chosen_groups, min_per_group, 1)
+        yield _applied(counts, singles, chosen_groups, min_per_group, 2)
+
+    result = _search(
+        scenario, chosen_groups, start, staff, target, objective, replications, seed,
+        {"executor": executor, "workers": workers, "scheduler": scheduler},
+        propose, max_evaluations, tries, progress, select, delta, select_max_replications,
+        finished, on_point,
+    )  # fmt: skip
+    if not result.feasible:
+        estimate = budget_needed(chosen_groups, target, min_per_group)
+        result.budget_needed = max(estimate, staff + 1) if estimate is not None else None
+    return result
+
+
+def team_groups(scenario: Scenario, teams: Sequence[str] | None = None) -> list[Group]:
+    """The enforcement teams whose crews :func:`optimise_crews` distributes."""
+    if scenario.enforcement is None:
+        raise BadInput("--crews: the scenario has no enforcement section")
+    names = [t.name for t in scenario.enforcement.teams]
+    for name in teams or []:
+        if name not in names:
+            raise BadInput(f"--teams: unknown team {name!r}{closest(name, names)}")
+    return [
+        Group(t.name, i, "crews", 0.0, 0.0, kind="team")
+        for i, t in enumerate(scenario.enforcement.teams)
+        if teams is None or t.name in teams
+    ]
+
+
+def optimise_crews(
+    scenario: Scenario,
+    crews: int,
+    teams: Sequence[str] | None = None,
+    target: Target | str | None = None,
+    objective: str = "response_min_p90",
+    replications: int = 5,
+    seed: int | None = None,
+    executor: Executor = "processes",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    min_per_team: int = 1,
+    max_evaluations: int = 20,
+    tries: int = 6,
+    progress: Any = None,
+    select: int = 4,
+    delta: float = 1.0,
+    select_max_replications: int = 20,
+    finished: Callable[[str], Results | None] | None = None,
+    on_point: Callable[[str, Results], None] | None = None,
+) -> StaffingResult:
+    """Distribute ``crews`` enforcement crews over ``teams`` (default all) so that ``target``
+    (optional, judged at every team, e.g. ``check_coverage=0.95``) holds and ``objective``
+    (county-wide, default the 90th-percentile incident response) is smallest.
+
+    There is no closed form for a crew's workload (travel, joint visits, incidents), so the
+    start is measured: the input scenario is simulated and each team gets crews in
+    proportion to its busy crews (``team_utilisation`` × crews), by largest remainder with
+    at least ``min_per_team``. Moves of one crew from the least to the most utilised teams
+    are then accepted as for windows (paired, significant), and KN selects among the best."""
+    from sim.experiment import run_cached
+
+    target = _checked_target(target, objective, replications, min_per_team, "team")
+    chosen = team_groups(scenario, teams)
+    if crews < min_per_team * len(chosen):
+        raise BadInput(
+            f"--crews {crews}: fewer than the {len(chosen)} teams chosen (each keeps at "
+            f"least {min_per_team})"
+        )
+    seed = scenario.seed if seed is None else seed
+    where = {"executor": executor, "workers": workers, "scheduler": scheduler}
+    pilot = run_cached(scenario, replications, seed, finished, on_point, **where).summary
+    busy = []
+    for g in chosen:
+        team = scenario.enforcement.teams[g.index]
+        row = pilot[(pilot.metric == "team_utilisation") & (pilot.scope == f"team:{g.hall}")]
+        u = float(row["mean"].iloc[0]) if len(row) and pd.notna(row["mean"].iloc[0]) else 0.0
+        busy.append(u * team.crews)
+    start = _largest_remainder(np.array(busy), crews, min_per_team)
+
+    def propose(current: _Evaluation) -> Iterator[list[list[int]]]:
+        counts = list(current.counts)
+        rows = current.results.summary
+        rows = rows[(rows.metric == "team_utilisation") & rows.scope.str.startswith("team:")]
+        util = dict(zip(rows.scope.str[5:], rows["mean"].fillna(0.0), strict=True))
+        order = sorted(range(len(chosen)), key=lambda i: util.get(chosen[i].hall, 0.0))
+        moves = [(i, j) for j in reversed(order) for i in order if i != j]
+        yield _applied(counts, moves, chosen, min_per_team, 1)
+
+    return _search(
+        scenario, chosen, start, crews, target, objective, replications, seed, where,
+        propose, max_evaluations, tries, progress, select, delta, select_max_replications,
+        finished, on_point,
+    )  # fmt: skip
+
+
+def _largest_remainder(weights: np.ndarray, total: int, low: int) -> list[int]:
+    """Integers ≥ ``low`` summing to ``total`` in proportion to ``weights`` (equal when all
+    are zero)."""
+    n = len(weights)
+    spare = total - low * n
+    w = weights if weights.sum() > 0 else np.ones(n)
+    wanted = spare * w / w.sum()
+    counts = np.floor(wanted).astype(int)
+    for i in np.argsort(-(wanted - counts), kind="stable")[: spare - counts.sum()]:
+        counts[i] += 1
+    return [int(c) + low for c in counts]
+
+
+def _checked_target(
+    target: Target | str | None, objective: str, replications: int, low: int, kind: str
+) -> Target | None:
     from sim.metrics import METRICS
 
     if isinstance(target, str):
@@ -553,11 +721,12 @@ def optimise_staffing(
             target = Target.parse(target)
         except ValueError as exc:
             raise BadInput(str(exc)) from None
-    if target.metric not in METRICS:
-        raise BadInput(f"--target: unknown metric {target.metric!r}")
-    if target.kind != "hall" or not target.ceiling:
+    if target is not None and (target.kind != kind or (kind == "hall" and not target.ceiling)):
+        example = "wait_min_p90=20" if kind == "hall" else "check_coverage=0.95"
         raise BadInput(
-            f"--target: {target.metric} is not a per-hall ceiling (use a wait, e.g. "
+            f"--target: {target.metric} is not judged at every {kind} (e.g. {example})"
+            if target.kind != kind
+            else f"--target: {target.metric} is not a per-hall ceiling (use a wait, e.g. "
             "wait_min_p90=20)"
         )
     if objective not in METRICS or "all" not in METRICS[objective].scopes:
@@ -566,21 +735,38 @@ def optimise_staffing(
         raise BadInput(f"--objective: {objective} is better higher; give one to minimise")
     if replications < 2:
         raise BadInput("-r: the paired intervals need at least 2 replications")
-    if min_per_group < 0:
-        raise BadInput("min_per_group must be ≥ 0")
-    groups = staffed_groups(scenario, halls)
-    if not groups:
-        raise BadInput("--halls: no window groups to staff")
-    if staff < min_per_group * len(groups):
-        raise BadInput(
-            f"--staff {staff}: fewer than the {len(groups)} window groups of the chosen halls "
-            f"(each keeps at least {min_per_group})"
-        )
-    seed = scenario.seed if seed is None else seed
-    chosen = {f"hall:{g.hall}" for g in groups}
-    q = _quantile(target.metric)
-    start = analytic_allocation(groups, staff, target.metric, min_per_group)
+    if low < 0:
+        raise BadInput("the minimum per group must be ≥ 0")
+    return target
 
+
+def _search(
+    scenario: Scenario,
+    groups: list[Group],
+    start: list[int],
+    staff: int,
+    target: Target | None,
+    objective: str,
+    replications: int,
+    seed: int | None,
+    where: dict[str, Any],
+    propose: Callable[[_Evaluation], Iterator[list[list[int]]]],
+    max_evaluations: int,
+    tries: int,
+    progress: Any,
+    select: int,
+    delta: float,
+    select_max_replications: int,
+    finished: Callable[[str], Results | None] | None,
+    on_point: Callable[[str, Results], None] | None,
+) -> StaffingResult:
+    """The simulation half shared by windows and crews: CRN hill climbing from ``start``
+    over the allocations ``propose`` yields (lists of trials, tried in order; the later
+    lists only while the target is missed), then KN among the best feasible."""
+    from sim.experiment import comparison_table, run_cached
+
+    seed = scenario.seed if seed is None else seed
+    units = {f"{g.kind if g.kind == 'team' else 'hall'}:{g.hall}" for g in groups}
     cache: dict[tuple[int, ...], _Evaluation] = {}
     rows: list[dict[str, Any]] = []
 
@@ -589,40 +775,12 @@ def optimise_staffing(
         if key in cache:
             return cache[key]
         variant = _with_counts(scenario, groups, key)
-        results = run(
-            variant,
-            replications,
-            seed=seed,
-            executor=executor,
-            workers=workers,
-            scheduler=scheduler,
-        )
-        reps = results.replications
-        summary = results.summary[results.summary.scope.isin(chosen | {"all"})].copy()
-        summary["point"] = 0
-        judged = judge(summary, [], target).iloc[0]
-        every = reps[reps.scope == "all"].sort_values("replication")
-        mine = reps[reps.scope.isin(chosen)].pivot(
-            index="replication", columns="scope", values=target.metric
-        )
-        over = (mine.sort_index().fillna(0.0) - target.value).clip(lower=0)
-        excess = over.sum(axis=1).to_numpy(float)
-        at = summary[(summary.metric == target.metric) & (summary.scope != "all")]
-        evaluation = _Evaluation(
-            key,
-            variant,
-            every[objective].to_numpy(float),
-            excess,
-            judged,
-            bool(judged.met),
-            {
-                s.split(":", 1)[1]: (float(m), float(m if math.isnan(h) else h))
-                for s, m, h in zip(at.scope, at["mean"], at.ci_high, strict=True)
-            },
-        )
+        results = run_cached(variant, replications, seed, finished, on_point, **where)
+        evaluation = _evaluation(key, variant, results, units, target, objective)
         cache[key] = evaluation
         obj = results.summary[(results.summary.metric == objective)
                               & (results.summary.scope == "all")].iloc[0]  # fmt: skip
+        judged = evaluation.judged
         rows.append(
             {
                 "step": len(rows),
@@ -635,7 +793,7 @@ def optimise_staffing(
                 "worst_mean": judged["mean"],
                 "worst_ci_low": judged.ci_low,
                 "worst_ci_high": judged.ci_high,
-                "met": bool(judged.met),
+                "met": evaluation.met,
                 "accepted": False,
             }
         )
@@ -646,7 +804,7 @@ def optimise_staffing(
     def better(new: _Evaluation, old: _Evaluation) -> bool:
         if new.met != old.met:
             return new.met
-        if not old.met:  # both miss: the halls' excess must come down, significantly
+        if not old.met:  # both miss: the units' excess must come down, significantly
             _, _, high = _paired(old.excess, new.excess)
             return high < 0
         _, _, high = _paired(old.objective, new.objective)
@@ -655,11 +813,8 @@ def optimise_staffing(
     current = evaluate(start)
     rows[-1]["accepted"] = True
     while len(rows) < max_evaluations:
-        counts = list(current.counts)
-        singles = _moves(groups, counts, current, q, min_per_group, target.value)
         moved = False
-        for trials in (_applied(counts, singles, groups, min_per_group, 1),
-                       _applied(counts, singles, groups, min_per_group, 2)):  # fmt: skip
+        for trials in propose(current):
             tried = 0
             for trial in trials:
                 if len(rows) >= max_evaluations or tried >= tries:
@@ -673,7 +828,7 @@ def optimise_staffing(
                     rows[-1]["accepted"] = True
                     moved = True
                     break
-            if moved or current.met:  # pairs of moves only to escape a missed target
+            if moved or current.met:  # further lists only to escape a missed target
                 break
         if not moved:
             break
@@ -689,53 +844,96 @@ def optimise_staffing(
         pool = [current, *seen[: select - 1]]
         if len(pool) >= 2:
             selection = _select(
-                pool, groups, seed, objective, delta, select_max_replications, replications,
-                executor, workers, scheduler,
-            )  # fmt: skip
+                pool, seed, objective, delta, select_max_replications, replications, where
+            )
             current = pool[selection.best]
             table.loc[table.allocation.isin(selection.table.candidate), "selected"] = True
-    feasible = current.met
-    needed = None
-    if not feasible:
-        estimate = budget_needed(groups, target, min_per_group)
-        needed = max(estimate or 0, staff + 1) if estimate is not None else None
-    allocation = {g.label: c for g, c in zip(groups, current.counts, strict=True)}
+    before = run_cached(scenario, replications, seed, finished, on_point, **where)
+    kind = "crews" if groups[0].kind == "team" else "staffing"
+    best = current.scenario.with_changes({"name": f"{scenario.name} (optimised {kind})"})
+    before_after = comparison_table([before, current.results])
+    names = list(dict.fromkeys(before_after["scenario"]))
+    before_after["scenario"] = before_after["scenario"].replace({names[-1]: best.name})
     return StaffingResult(
         scenario=scenario,
         groups=groups,
         start={g.label: c for g, c in zip(groups, start, strict=True)},
-        allocation=allocation,
-        best=current.scenario,
+        allocation={g.label: c for g, c in zip(groups, current.counts, strict=True)},
+        best=best,
         table=table,
         target=target,
         objective=objective,
-        feasible=feasible,
-        budget_needed=needed,
+        feasible=current.met,
+        budget_needed=None,
         staff=staff,
         replications=replications,
         seed=seed,
-        info={"executor": executor, "max_evaluations": max_evaluations},
+        info={
+            "executor": where["executor"],
+            "max_evaluations": max_evaluations,
+            "kind": kind,
+        },  # fmt: skip
         selection=selection,
+        before_after=before_after,
+    )
+
+
+def _evaluation(
+    key: tuple[int, ...],
+    variant: Scenario,
+    results: Results,
+    units: set[str],
+    target: Target | None,
+    objective: str,
+) -> _Evaluation:
+    """An allocation's figures: the objective and the target's excess per replication (paired
+    across allocations by replication index), the judged target and each unit's figure."""
+    reps = results.replications
+    every = reps[reps.scope == "all"].sort_values("replication")
+    if target is None:
+        none = pd.Series({"scope": None, "mean": math.nan, "ci_low": math.nan,
+                          "ci_high": math.nan, "met": True})  # fmt: skip
+        return _Evaluation(key, variant, every[objective].to_numpy(float),
+                           np.zeros(len(every)), none, True, {}, results)  # fmt: skip
+    summary = results.summary[results.summary.scope.isin(units | {"all"})].copy()
+    summary["point"] = 0
+    judged = judge(summary, [], target).iloc[0]
+    mine = reps[reps.scope.isin(units)].pivot(
+        index="replication", columns="scope", values=target.metric
+    )
+    gap = mine.sort_index() - target.value
+    over = (gap if target.ceiling else -gap).fillna(0.0).clip(lower=0)
+    at = summary[(summary.metric == target.metric) & (summary.scope != "all")]
+    bound = at.ci_high if target.ceiling else at.ci_low
+    return _Evaluation(
+        key,
+        variant,
+        every[objective].to_numpy(float),
+        over.sum(axis=1).to_numpy(float),
+        judged,
+        bool(judged.met),
+        {
+            s.split(":", 1)[1]: (float(m), float(m if math.isnan(h) else h))
+            for s, m, h in zip(at.scope, at["mean"], bound, strict=True)
+        },
+        results,
     )
 
 
 def _select(
     pool: list[_Evaluation],
-    groups: list[Group],
     seed: int,
     objective: str,
     delta: float,
     cap: int,
     batch: int,
-    executor: Executor,
-    workers: int | None,
-    scheduler: str | None,
+    where: dict[str, Any],
 ) -> Selection:
     """KN among ``pool`` on ``objective`` (scope ``all``), more replications with CRN."""
     from sim.metrics import METRICS
     from sim.runner import Runner, Task
 
-    runner = Runner(executor, workers, scheduler)
+    runner = Runner(where["executor"], where["workers"], where["scheduler"])
     n0 = min(len(e.objective) for e in pool)
     first = np.array([e.objective[:n0] for e in pool])
 

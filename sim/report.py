@@ -342,7 +342,7 @@ def write_report(folder: str | Path, targets: list[Target] | None = None) -> Pat
     """Draw the figures of a results folder into ``figures/`` and write ``report.html``
     and ``report.md``; return the HTML path."""
     folder = Path(folder)
-    if (folder / "candidates.csv").exists() or (folder / "plans.csv").exists():
+    if any((folder / name).exists() for name in ("candidates.csv", "crews.csv", "plans.csv")):
         return write_optimise_report(folder)
     if (folder / "compare.csv").exists():
         manifest = json.loads((folder / "manifest.json").read_text())
@@ -406,12 +406,13 @@ def write_report(folder: str | Path, targets: list[Target] | None = None) -> Pat
 # --- optimisers' folders ------------------------------------------------------------------------
 
 
-def before_after_table(table: pd.DataFrame) -> pd.DataFrame:
+def before_after_table(table: pd.DataFrame, changed_only: bool = False) -> pd.DataFrame:
     """Per hall (rows, the input's halls first, then halls only the best has) and then the
     county as a whole: mean and 90th-percentile wait and mean round-trip travel in the
     input (``before``, the first scenario of a comparison table such as
     ``before_after.csv``) and the best (``after``, the second), in minutes; NaN where a
-    scenario has no such hall or no visits."""
+    scenario has no such hall or no visits. ``changed_only``: leave out the halls whose six
+    figures are the same before and after."""
     names = list(dict.fromkeys(table["scenario"]))
     before, after = names[0], names[1] if len(names) > 1 else names[0]
     means = table.set_index(["metric", "scope", "scenario"])["mean"]
@@ -427,11 +428,15 @@ def before_after_table(table: pd.DataFrame) -> pd.DataFrame:
         for metric, label in columns.items():
             for when, name in (("before", before), ("after", after)):
                 row[f"{label} {when} (min)"] = float(means.get((metric, scope, name), np.nan))
-        rows.append(row)
+        values = np.array(list(row.values())[1:], float).reshape(-1, 2)
+        same = np.all((values[:, 0] == values[:, 1]) | np.isnan(values).all(axis=1))
+        if scope == "all" or not (changed_only and same):
+            rows.append(row)
     return pd.DataFrame(rows)
 
 
-def _formatted(table: pd.DataFrame) -> pd.DataFrame:
+def minutes_formatted(table: pd.DataFrame) -> pd.DataFrame:
+    """The table's number columns (after the first) as minutes for reading."""
     out = table.copy()
     for column in out.columns[1:]:
         out[column] = [fmt(v, "wait_min_mean") for v in out[column]]
@@ -466,8 +471,10 @@ def _load_pair(folder: Path, manifest: dict) -> dict[str, Scenario] | None:
 
 
 def _optimise_kind(folder: Path, manifest: dict) -> str:
-    if manifest.get("kind") in ("staffing", "siting"):
+    if manifest.get("kind") in ("staffing", "crews", "siting"):
         return manifest["kind"]
+    if (folder / "crews.csv").exists():
+        return "crews"
     return "staffing" if (folder / "candidates.csv").exists() else "siting"
 
 
@@ -548,29 +555,33 @@ def write_optimise_report(
     reps, seed = manifest.get("replications"), manifest.get("seed")
     figures: list[Figure] = []
     tables: list[tuple[str, pd.DataFrame]] = []
-    if kind == "staffing":
-        candidates = pd.read_csv(folder / "candidates.csv")
+    if kind in ("staffing", "crews"):
+        crews = kind == "crews"
+        what, unit = ("crews", "team") if crews else ("window staff", "hall")
+        candidates = pd.read_csv(folder / ("crews.csv" if crews else "candidates.csv"))
         allocation = manifest.get("allocation") or {}
         chosen = _allocation_text(allocation)
         objective = manifest.get("objective", "objective")
         groups = list(allocation) or [
             c for c in candidates.columns[2 : list(candidates.columns).index("objective")]
         ]
-        halls = list(dict.fromkeys(g.rsplit("[", 1)[0] for g in groups))
+        units = groups if crews else list(dict.fromkeys(g.rsplit("[", 1)[0] for g in groups))
         feasible = bool(manifest.get("feasible"))
         where = ", ".join(f"{g} = {n}" for g, n in allocation.items())
+        goal = manifest.get("target")
         intro = [
-            f"How to share {manifest.get('staff', '?')} window staff among "
-            f"{', '.join(halls)} so that {manifest.get('target', 'the target')} holds at "
-            f"every one of these halls, with {objective} as low as possible.",
+            f"How to share {manifest.get('staff', '?')} {what} among {', '.join(units)}"
+            + (f" so that {goal} holds at every one of these {unit}s," if goal else ",")
+            + f" with {objective} as low as possible.",
             (
-                f"Target met: the chosen allocation ({where}) meets "
-                f"{manifest.get('target')} at every chosen hall."
+                f"Target met: the chosen allocation ({where}) meets {goal} at every chosen {unit}."
+                if feasible and goal
+                else f"Chosen allocation: {where}."
                 if feasible
-                else f"Target NOT met: no allocation simulated meets {manifest.get('target')}"
-                f" at every chosen hall; the closest is {where}"
+                else f"Target NOT met: no allocation simulated meets {goal} at every chosen "
+                f"{unit}; the closest is {where}"
                 + (
-                    f", and about {manifest['budget_needed']} staff would be needed."
+                    f", and about {manifest['budget_needed']} {what} would be needed."
                     if manifest.get("budget_needed")
                     else "."
                 )
@@ -578,9 +589,11 @@ def write_optimise_report(
             f"{len(candidates)} allocations simulated, {reps} replications each, seed {seed}; "
             "means with 95 % confidence intervals.",
         ]
+        if manifest.get("selection"):
+            intro.append(manifest["selection"])
         accepted = int(candidates["accepted"].fillna(False).astype(bool).sum())
         caption = (
-            f"The search simulated {len(candidates)} allocations (window counts in the order "
+            f"The search simulated {len(candidates)} allocations ({what} in the order "
             f"{', '.join(groups)}) and accepted {accepted} steps; the chosen one, {chosen}, "
             f"{'meets' if feasible else 'does NOT meet'} the target."
         )
@@ -588,24 +601,11 @@ def write_optimise_report(
             Figure(
                 "search",
                 caption,
-                plots.search_path(candidates, objective, metric, value, chosen, "hall"),
+                plots.search_path(candidates, objective, metric, value, chosen, unit),
             )
         )
         tables.append(("Allocations simulated", _search_table(candidates, objective, metric)))
-        crews_path = folder / "crews.csv"
-        if crews_path.exists():
-            crews = pd.read_csv(crews_path)
-            chosen_crews = crews.loc[crews["selected"].fillna(False).astype(bool), "allocation"]
-            chosen_crews = chosen_crews.iloc[-1] if len(chosen_crews) else None
-            figures.append(
-                Figure(
-                    "search-crews",
-                    f"The crews' search simulated {len(crews)} allocations of crews to teams.",
-                    plots.search_path(crews, objective, metric, value, chosen_crews, "team"),
-                )
-            )
-            tables.append(("Crew allocations simulated", _search_table(crews, objective, metric)))
-        title = "Staffing optimisation: " + manifest.get("scenario", folder.name)
+        title = f"{what.capitalize()} optimisation: " + manifest.get("scenario", folder.name)
     else:
         plans = pd.read_csv(folder / "plans.csv")
         best = plans[plans["best"] == True]  # noqa: E712
@@ -665,7 +665,7 @@ def write_optimise_report(
         figures.insert(0 if kind == "siting" else 1, comparison_figure(table, metrics))
         ba = before_after_table(table)
         tables[:0] = [
-            ("Before and after, per hall (minutes)", _formatted(ba)),
+            ("Before and after, per hall (minutes)", minutes_formatted(ba)),
             (
                 "Key metrics before and after (* = the 95 % interval of the difference excludes 0)",
                 comparison_rows(table, metrics),

@@ -37,10 +37,10 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -49,17 +49,23 @@ from sim.errors import BadInput, closest
 from sim.runner import Executor, Progress
 from sim.scenario import Scenario
 from sim.stats import half_width
+from sim.targets import Target
+
+if TYPE_CHECKING:
+    from sim.experiment import Results
 
 __all__ = [
     "Plan",
     "SitingResult",
     "branch_scenario",
     "brute_force",
+    "covered",
     "demand_weights",
     "distances",
     "optimise_branches",
     "p_median",
     "plan_objective",
+    "staff_plan",
 ]
 
 
@@ -75,6 +81,8 @@ class Plan:
     """Σ demand × road km to the nearest open facility (visit-km a year)."""
     mean_km: float
     """The objective over the total demand: mean one-way road km per in-person visit."""
+    covered: float | None = None
+    """With a coverage radius: the share of the demand within it of an open hall."""
 
 
 @dataclass
@@ -100,6 +108,8 @@ class SitingResult:
     ``dominated``, ``best``."""
     table: pd.DataFrame
     """The simulation's comparison table (:class:`sim.experiment.Comparison`), every metric."""
+    before_after: pd.DataFrame
+    """The input scenario and the best plan, paired (comparison-table format)."""
     staff_taken: bool
     """Branch staff were taken from the county hall's comprehensive windows (else added)."""
     replications: int
@@ -109,11 +119,17 @@ class SitingResult:
     def summary(self) -> str:
         p = self.best_plan
         where = "; ".join(f"{t}: {', '.join(c)}" for t, c in p.catchments.items())
-        staff = "taken from" if self.staff_taken else "added to (not enough at)"
+        how = self.info.get("staffing", "fixed")
+        if how == "fixed":
+            staff = "taken from" if self.staff_taken else "added to (not enough at)"
+            staff = f"branch staff {staff} the county hall's comprehensive windows"
+        else:
+            staff = "the county hall's window staff split over it and the branches " + (
+                "by the staffing optimiser" if how == "simulate" else "by Erlang C"
+            )
         return (
             f"Best of {len(self.scenarios)} simulated plans for {self.k} branches: {where} "
-            f"(mean {p.mean_km:.2f} road km per visit; branch staff {staff} the county "
-            "hall's comprehensive windows)."
+            f"(mean {p.mean_km:.2f} road km per visit; {staff})."
         )
 
     def save(self, out: str | Path, source: str | Path, force: bool = False) -> Path:
@@ -194,27 +210,43 @@ def plan_objective(w: np.ndarray, d: np.ndarray, open_towns: Sequence[int]) -> f
 # --- the MILP ----------------------------------------------------------------------------------
 
 
+def covered(w: np.ndarray, d: np.ndarray, open_towns: Sequence[int], km: float) -> float:
+    """Σ w_i over the towns within ``km`` road km of the seat or one of ``open_towns``."""
+    cols = [*open_towns, d.shape[1] - 1]
+    return float(w[d[:, cols].min(axis=1) <= km].sum())
+
+
 def p_median(
-    w: np.ndarray, d: np.ndarray, candidates: Sequence[int], k: int, plans: int = 1
+    w: np.ndarray,
+    d: np.ndarray,
+    candidates: Sequence[int],
+    k: int,
+    plans: int = 1,
+    coverage_km: float | None = None,
 ) -> list[tuple[tuple[int, ...], float]]:
     """The ``plans`` best sets of ``k`` candidate towns (indices), each with its objective,
     best first (fewer when there are fewer sets). The seat (last column of ``d``) is always
-    open. Exact: HiGHS branch and bound, no-good cuts for the next plans."""
+    open. Exact: HiGHS branch and bound, no-good cuts for the next plans.
+
+    With ``coverage_km`` the model is **maximal coverage** first: the most demand within
+    ``coverage_km`` road km of an open hall, and among the sets that cover that much the
+    p-median objective (solved as a second MILP with the coverage as a constraint)."""
     from scipy.optimize import Bounds, LinearConstraint, milp
     from scipy.sparse import lil_array
 
     n, m = len(w), len(candidates)
     cols = [*candidates, d.shape[1] - 1]  # facilities: candidates, then the seat
     f = len(cols)
-    # variables: y_0..y_{m-1}, then x_{i,j} for i < n, j < f (row-major)
-    nv = m + n * f
+    # variables: y_0..y_{m-1}, x_{i,j} for i < n, j < f (row-major), then z_0..z_{n-1}
+    zs = m + n * f
+    nv = zs + (n if coverage_km is not None else 0)
     c = np.zeros(nv)
-    c[m:] = (w[:, None] * d[:, cols]).ravel()
+    c[m:zs] = (w[:, None] * d[:, cols]).ravel()
 
     def x(i: int, j: int) -> int:
         return m + i * f + j
 
-    rows = n + n * m + 1
+    rows = n + n * m + 1 + (n if coverage_km is not None else 0)
     a = lil_array((rows, nv))
     lo, hi = np.zeros(rows), np.zeros(rows)
     for i in range(n):  # every town assigned once
@@ -230,32 +262,64 @@ def p_median(
             r += 1
     a[r, :m] = 1  # exactly k branches
     lo[r] = hi[r] = k
+    r += 1
+    if coverage_km is not None:  # z_i ≤ Σ y_j over branches within reach (seat in reach: free)
+        for i in range(n):
+            if d[i, -1] > coverage_km:
+                a[r, zs + i] = 1
+                for j in range(m):
+                    if d[i, candidates[j]] <= coverage_km:
+                        a[r, j] = -1
+            lo[r], hi[r] = -np.inf, 0
+            r += 1
     base = LinearConstraint(a.tocsr(), lo, hi)
     integrality = np.zeros(nv)
     integrality[:m] = 1
-    found: list[tuple[tuple[int, ...], float]] = []
-    cuts: list[LinearConstraint] = []
-    for _ in range(plans):
+
+    def solve(cost: np.ndarray, extra: list[LinearConstraint]) -> np.ndarray | None:
         res = milp(
-            c,
-            constraints=[base, *cuts],
+            cost,
+            constraints=[base, *extra],
             integrality=integrality,
             bounds=Bounds(0, 1),
             options={"mip_rel_gap": 0},
         )
-        if res.status != 0 or res.x is None:
+        return None if res.status != 0 or res.x is None else res.x
+
+    found: list[tuple[tuple[int, ...], float]] = []
+    cuts: list[LinearConstraint] = []
+    for _ in range(plans):
+        extra = list(cuts)
+        if coverage_km is not None:
+            gain = np.zeros(nv)
+            gain[zs:] = -w
+            first = solve(gain, cuts)
+            if first is None:
+                break
+            best = covered(w, d, [candidates[j] for j in range(m) if first[j] > 0.5], coverage_km)
+            row = np.zeros(nv)
+            row[zs:] = w
+            extra.append(LinearConstraint(row, best - 1e-6 * max(best, 1.0), np.inf))
+        res = solve(c, extra)
+        if res is None:
             break  # infeasible: every k-set found
-        chosen = tuple(sorted(candidates[j] for j in range(m) if res.x[j] > 0.5))
+        chosen = tuple(sorted(candidates[j] for j in range(m) if res[j] > 0.5))
         found.append((chosen, plan_objective(w, d, chosen)))
         cut = np.zeros(nv)
         for j in range(m):
-            if res.x[j] > 0.5:
+            if res[j] > 0.5:
                 cut[j] = 1
         cuts.append(LinearConstraint(cut, -np.inf, k - 1))
     return found
 
 
-def _plan(scenario: Scenario, w: np.ndarray, d: np.ndarray, towns: tuple[int, ...]) -> Plan:
+def _plan(
+    scenario: Scenario,
+    w: np.ndarray,
+    d: np.ndarray,
+    towns: tuple[int, ...],
+    coverage_km: float | None = None,
+) -> Plan:
     names = [t.name for t in scenario.geography.towns]
     cols = [*towns, d.shape[1] - 1]
     nearest = np.argmin(d[:, cols], axis=1)  # ties: the branch listed first, then the seat
@@ -265,8 +329,15 @@ def _plan(scenario: Scenario, w: np.ndarray, d: np.ndarray, towns: tuple[int, ..
     }
     objective = plan_objective(w, d, towns)
     total = float(w.sum())
+    share = None
+    if coverage_km is not None:
+        share = covered(w, d, towns, coverage_km) / total if total else 1.0
     return Plan(
-        tuple(names[j] for j in towns), catchments, objective, objective / total if total else 0.0
+        tuple(names[j] for j in towns),
+        catchments,
+        objective,
+        objective / total if total else 0.0,
+        share,
     )
 
 
@@ -329,8 +400,48 @@ def branch_scenario(
         )
     data["halls"] += branches
     data["name"] = f"{scenario.name} + branches {', '.join(plan.towns)}"
-    written = ([{"name": hall["name"], "windows": hall["windows"]}] if taken else []) + branches
+    written = [{"name": hall["name"], "windows": hall["windows"]}, *branches]
     return Scenario.model_validate(data), taken, written
+
+
+def staff_plan(
+    variant: Scenario,
+    written: list[dict],
+    staffing: str = "analytic",
+    target: str = "wait_min_p90=20",
+    budget: int | None = None,
+    **search: Any,
+) -> tuple[Scenario, list[dict]]:
+    """Re-split the window staff of the county hall and the branches of a plan's scenario
+    (``written``: their hall entries) with :mod:`sim.optimise`: ``analytic`` (Erlang-C /
+    square-root staffing of the offered load, as the staffing optimiser's start),
+    ``simulate`` (the whole staffing optimiser; ``search`` goes to
+    :func:`sim.optimise.optimise_staffing`) or ``fixed`` (as built). Returns the scenario and
+    the hall entries with their new windows. ``budget``: the window staff to split (default
+    the halls' windows as built)."""
+    from sim.optimise import _with_counts, analytic_allocation, optimise_staffing, staffed_groups
+    from sim.targets import Target
+
+    if staffing == "fixed":
+        return variant, written
+    if staffing not in ("analytic", "simulate"):
+        raise BadInput(f"--staffing: expected fixed, analytic or simulate, got {staffing!r}")
+    names = [h["name"] for h in written]
+    groups = staffed_groups(variant, names)
+    total = budget or sum(w.count for h in variant.halls if h.name in names for w in h.windows)
+    goal = Target.parse(target)
+    if staffing == "analytic":
+        counts = analytic_allocation(groups, total, goal.metric)
+    else:
+        result = optimise_staffing(variant, total, names, goal, select=0, **search)
+        counts = list(result.allocation.values())
+    staffed = _with_counts(variant, groups, counts)
+    halls = {h.name: h for h in staffed.halls}
+    entries = [
+        {**h, "windows": [w.model_dump(mode="json") for w in halls[h["name"]].windows]}
+        for h in written
+    ]
+    return staffed, entries
 
 
 # --- the search ------------------------------------------------------------------------------
@@ -393,12 +504,21 @@ def optimise_branches(
     workers: int | None = None,
     scheduler: str | None = None,
     progress: Progress | None = None,
+    coverage_km: float | None = None,
+    staffing: str = "simulate",
+    target: str = "wait_min_p90=20",
+    staff_evaluations: int = 12,
+    finished: Callable[[str], Results | None] | None = None,
+    on_point: Callable[[str, Results], None] | None = None,
 ) -> SitingResult:
-    """Choose ``k`` branch towns for ``items`` by exact p-median, simulate the best
-    ``evaluate`` plans against ``scenario`` (common random numbers) and rank them on travel
-    and waiting. ``plans`` (default ``evaluate``) plans are ranked by the MILP;
-    ``candidates``: town names (default every town except the seat's and those already
-    hosting a ``"<Town> branch"``)."""
+    """Choose ``k`` branch towns for ``items`` by exact p-median (or, with ``coverage_km``,
+    maximal coverage), staff each plan (:func:`staff_plan`: ``staffing`` is ``analytic``,
+    ``simulate`` with ``target`` and at most ``staff_evaluations`` allocations, or
+    ``fixed``), simulate the best ``evaluate`` plans against ``scenario`` (common random
+    numbers) and rank them on travel and waiting. ``plans`` (default ``evaluate``) plans are
+    ranked by the MILP; ``candidates``: town names (default every town except the seat's
+    and those already hosting a ``"<Town> branch"``). ``finished``/``on_point`` cache the
+    simulations as in :func:`sim.experiment.sweep` (a later run resumes)."""
     from sim.experiment import compare
 
     selector = _selector(scenario, items)
@@ -412,6 +532,14 @@ def optimise_branches(
         raise BadInput("--evaluate: must be at least 1")
     if replications < 2:
         raise BadInput("--replications: paired intervals need at least 2")
+    if staffing not in ("fixed", "analytic", "simulate"):
+        raise BadInput(f"--staffing: expected fixed, analytic or simulate, got {staffing!r}")
+    if coverage_km is not None and not (math.isfinite(coverage_km) and coverage_km > 0):
+        raise BadInput(f"--coverage-km: expected a positive number of km, got {coverage_km}")
+    try:
+        Target.parse(target)
+    except ValueError as exc:
+        raise BadInput(str(exc)) from None
     d = distances(scenario)
     w = demand_weights(scenario, items)
     cand = _candidates(scenario, candidates, d)
@@ -420,14 +548,39 @@ def optimise_branches(
     if k > len(cand):
         raise BadInput(f"-k: {k} branches but only {len(cand)} candidate towns")
     plans = max(plans or evaluate, evaluate)
-    found = [_plan(scenario, w, d, t) for t, _ in p_median(w, d, cand, k, plans)]
+    found = [
+        _plan(scenario, w, d, t, coverage_km)
+        for t, _ in p_median(w, d, cand, k, plans, coverage_km)
+    ]
     evaluated = found[:evaluate]
-    built = [branch_scenario(scenario, p, items, staff_per_branch) for p in evaluated]
-    variants = [b[0] for b in built]
     seed = scenario.seed if seed is None else seed
+    where = {"executor": executor, "workers": workers, "scheduler": scheduler}
+    # staffed plans share the county hall's window staff as they are (a fixed budget)
+    budget = sum(w.count for w in scenario.halls[_county_hall(scenario, chosen)].windows)
+    built = []
+    done = 0  # replications simulated so far, for ``progress``
+
+    def ticked(n: int, base: int, per: int = 1) -> None:
+        if progress:
+            progress(base + n * per)
+
+    for p in evaluated:
+        variant, taken, written = branch_scenario(scenario, p, items, staff_per_branch)
+        if staffing != "fixed":
+            variant, written = staff_plan(
+                variant, written, staffing, target, budget, replications=replications,
+                seed=seed, max_evaluations=staff_evaluations, finished=finished,
+                on_point=on_point, progress=lambda n, b=done: ticked(n, b, replications),
+                **where,
+            )  # fmt: skip
+            done += (staff_evaluations + 1) * replications if staffing == "simulate" else 0
+            taken = True
+        built.append((variant, taken, written))
+    variants = [b[0] for b in built]
     comparison = compare(
-        [scenario, *variants], replications, seed, executor, workers, scheduler, progress=progress
-    )
+        [scenario, *variants], replications, seed, progress=lambda n: ticked(n, done),
+        finished=finished, on_point=on_point, **where,
+    )  # fmt: skip
     travel = [_travel(r.replications) for r in comparison.results]
     wait = [_worst_wait(r.replications) for r in comparison.results]
 
@@ -440,6 +593,12 @@ def optimise_branches(
             "catchments": "",
             "objective": as_is,
             "mean_km": as_is / total if total else 0.0,
+            **(
+                {"covered": covered(w, d, (), coverage_km) / total if total else 1.0}
+                if coverage_km is not None
+                else {}
+            ),  # fmt: skip
+            "staff": "",
         }
     ]
     for n, p in enumerate(found, start=1):
@@ -450,6 +609,12 @@ def optimise_branches(
                 "catchments": "; ".join(f"{t}: {' '.join(c)}" for t, c in p.catchments.items()),
                 "objective": p.objective,
                 "mean_km": p.mean_km,
+                **({"covered": p.covered} if p.covered is not None else {}),
+                "staff": "; ".join(
+                    f"{h['name']}: {sum(x['count'] for x in h['windows'])}" for h in built[n - 1][2]
+                )
+                if n <= len(built)
+                else "",
             }
         )
     for n, row in enumerate(rows[: len(comparison.results)]):
@@ -502,7 +667,12 @@ def optimise_branches(
         staff_taken=all(b[1] for b in built),
         replications=replications,
         seed=seed,
+        before_after=_before_after(comparison.results[0], comparison.results[best], best_scenario),
         info={
+            "model": "maximal coverage" if coverage_km is not None else "p-median",
+            "coverage_km": coverage_km,
+            "staffing": staffing,
+            "reused": comparison.info.get("reused", []),
             "candidates": [scenario.geography.towns[i].name for i in cand],
             "staff_per_branch": staff_per_branch,
             "halls_written": written,
@@ -511,11 +681,27 @@ def optimise_branches(
     )
 
 
+def _before_after(before: Results, after: Results, best: Scenario) -> pd.DataFrame:
+    from sim.experiment import comparison_table
+
+    table = comparison_table([before, after])
+    last = list(dict.fromkeys(table["scenario"]))[-1]
+    return table.assign(scenario=table["scenario"].replace({last: best.name}))
+
+
 def brute_force(
-    w: np.ndarray, d: np.ndarray, candidates: Sequence[int], k: int
+    w: np.ndarray,
+    d: np.ndarray,
+    candidates: Sequence[int],
+    k: int,
+    coverage_km: float | None = None,
 ) -> tuple[tuple[int, ...], float]:
-    """The best ``k``-set by trying every one (for checking :func:`p_median`)."""
-    return min(
-        ((s, plan_objective(w, d, s)) for s in itertools.combinations(sorted(candidates), k)),
-        key=lambda p: p[1],
-    )
+    """The best ``k``-set by trying every one (for checking :func:`p_median`): the least
+    objective, or with ``coverage_km`` the most demand covered and then the least objective."""
+
+    def key(s: tuple[int, ...]) -> tuple[float, float]:
+        reach = -covered(w, d, s, coverage_km) if coverage_km is not None else 0.0
+        return reach, plan_objective(w, d, s)
+
+    best = min(itertools.combinations(sorted(candidates), k), key=key)
+    return best, plan_objective(w, d, best)

@@ -415,46 +415,64 @@ def write_validation(table: pd.DataFrame, out: str | Path, title: str) -> Path:
     return target
 
 
-def save_staffing(result, out: str | Path, source: str | Path, force: bool = False) -> Path:
-    """Write a staffing optimisation's folder (:class:`sim.optimise.StaffingResult`):
+def save_staffing(
+    result, out: str | Path, source: str | Path, force: bool = False, draw=None
+) -> Path:
+    """Write a staffing (or crews) optimisation's folder (:class:`sim.optimise.StaffingResult`):
     ``best.yaml``, which ``extends`` the scenario file ``source`` and sets only the chosen
-    halls' window groups (their whole ``windows`` list, counts changed), ``candidates.csv``
-    (every allocation simulated) and ``manifest.json``."""
+    halls' window groups (their whole ``windows`` list, counts changed) or the chosen teams'
+    ``crews``, ``candidates.csv`` (every allocation simulated; ``crews.csv`` for crews),
+    ``before_after.csv``, ``selection.csv`` (when KN ran) and ``manifest.json``; then
+    ``draw(folder)`` (the report) on the temporary folder before it takes its place."""
 
     target = Path(out)
     check_out(target, force)
     source = Path(source)
+    crews = result.info.get("kind") == "crews"
     chosen = list(dict.fromkeys(g.hall for g in result.groups))
-    halls = [
-        {
-            "name": hall.name,
-            "windows": [w.model_dump(mode="json") for w in hall.windows],
-        }
-        for hall in result.best.halls
-        if hall.name in chosen
-    ]
-    data = {
+    data: dict = {
         "extends": os.path.relpath(source.resolve(), target.resolve()),
-        "name": f"{result.scenario.name} (optimised staffing)",
-        "halls": halls,
+        "name": result.best.name,
     }
+    if crews:
+        data["enforcement"] = {
+            "teams": [
+                {"name": t.name, "crews": t.crews}
+                for t in result.best.enforcement.teams
+                if t.name in chosen
+            ]
+        }
+    else:
+        data["halls"] = [
+            {"name": hall.name, "windows": [w.model_dump(mode="json") for w in hall.windows]}
+            for hall in result.best.halls
+            if hall.name in chosen
+        ]
     status = "meets" if result.feasible else "does NOT meet"
+    what, unit = ("crews", "team") if crews else ("window staff", "hall")
+    goal = f"{result.target} at every chosen {unit}" if result.target else result.objective
     header = (
-        f"# countysim optimise staffing: {result.staff} window staff over "
-        f"{', '.join(chosen)}.\n# This allocation {status} {result.target} at every chosen "
-        f"hall ({result.replications} replications, seed {result.seed}).\n"
-        "# Only the window counts differ from the scenario it extends.\n"
+        f"# countysim optimise staffing: {result.staff} {what} over {', '.join(chosen)}.\n"
+        f"# This allocation {status} {goal} ({result.replications} replications, seed "
+        f"{result.seed}).\n# Only the {'crew' if crews else 'window'} counts differ from "
+        "the scenario it extends.\n"
     )
+    tables = {"crews.csv" if crews else "candidates.csv": result.table}
+    if result.before_after is not None:
+        tables["before_after.csv"] = result.before_after
+    if result.selection is not None:
+        tables["selection.csv"] = result.selection.table
     _save_variant(
         target,
         header,
         data,
-        {"candidates.csv": result.table},
+        tables,
         {
+            "kind": "staffing",
             "scenario": result.scenario.name,
             "source": str(source),
             "staff": result.staff,
-            "target": str(result.target),
+            "target": str(result.target) if result.target else None,
             "objective": result.objective,
             "feasible": result.feasible,
             "budget_needed": result.budget_needed,
@@ -463,13 +481,17 @@ def save_staffing(result, out: str | Path, source: str | Path, force: bool = Fal
             "seed": result.seed,
             "replications": result.replications,
             "evaluations": result.evaluations,
+            "selection": result.selection.statement if result.selection else None,
             **result.info,
         },
+        draw,
     )
     return target
 
 
-def save_siting(result, out: str | Path, source: str | Path, force: bool = False) -> Path:
+def save_siting(
+    result, out: str | Path, source: str | Path, force: bool = False, draw=None
+) -> Path:
     """Write a branch-siting folder (:class:`sim.siting.SitingResult`): ``best.yaml``, which
     ``extends`` the scenario file ``source`` and adds the chosen plan's branch halls (and the
     county hall's windows when the branch staff came from them), ``plans.csv`` and
@@ -499,8 +521,9 @@ def save_siting(result, out: str | Path, source: str | Path, force: bool = False
         target,
         header,
         data,
-        {"plans.csv": result.plans},
+        {"plans.csv": result.plans, "before_after.csv": result.before_after},
         {
+            "kind": "siting",
             "scenario": result.scenario.name,
             "source": str(source),
             "k": result.k,
@@ -511,15 +534,20 @@ def save_siting(result, out: str | Path, source: str | Path, force: bool = False
             "seed": result.seed,
             "replications": result.replications,
             "candidates": result.info["candidates"],
-            "staff_per_branch": result.info["staff_per_branch"],
+            **{k: v for k, v in result.info.items() if k != "halls_written"},
         },
+        draw,
     )
     return target
 
 
-def _save_variant(target: Path, header: str, data: dict, tables: dict, manifest: dict) -> None:
+def _save_variant(
+    target: Path, header: str, data: dict, tables: dict, manifest: dict, draw=None
+) -> None:
     """An optimiser's folder: ``best.yaml`` (``header`` comments, then ``data``), its tables
-    as CSV and ``manifest.json``, written at once (nothing half-written)."""
+    as CSV and ``manifest.json``, written at once (nothing half-written); ``draw(tmp)`` adds
+    the report. The evaluation cache ``points/`` of an earlier run into ``target`` is kept
+    (a later run resumes from it)."""
     import yaml
 
     text = header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
@@ -528,5 +556,9 @@ def _save_variant(target: Path, header: str, data: dict, tables: dict, manifest:
         for name, table in tables.items():
             table.to_csv(tmp / name, index=False)
         (tmp / "manifest.json").write_text(
-            json.dumps(_manifest(manifest), indent=2, ensure_ascii=False)
+            json.dumps(_manifest(manifest), indent=2, ensure_ascii=False, default=str)
         )
+        if draw is not None:
+            draw(tmp)
+        if (target / "points").is_dir() and not (target / "points").is_symlink():
+            (target / "points").rename(tmp / "points")

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -15,6 +16,7 @@ from sim.capacity import offered_load
 from sim.cli import app
 from sim.errors import BadInput
 from sim.optimise import (
+    _largest_remainder,
     analytic_allocation,
     budget_needed,
     kn_select,
@@ -24,7 +26,7 @@ from sim.optimise import (
 from sim.scenario import Scenario
 from sim.stats import half_width
 from sim.targets import Target
-from tests.conftest import write_yaml
+from tests.conftest import small_county, write_yaml
 
 runner = CliRunner()
 TARGET = Target("wait_min_p90", 20)
@@ -187,7 +189,7 @@ def test_bad_arguments(scenario: Scenario) -> None:
         sim.optimise_staffing(scenario, 12, halls=["Nowhere"], executor="serial")
     with pytest.raises(BadInput, match="fewer than"):
         sim.optimise_staffing(scenario, 2, executor="serial")
-    with pytest.raises(BadInput, match="per-hall"):
+    with pytest.raises(BadInput, match="not judged at every hall|per-hall"):
         sim.optimise_staffing(scenario, 12, target="check_coverage=0.5", executor="serial")
 
 
@@ -218,9 +220,17 @@ def test_cli_writes_a_best_yaml_that_extends_the_scenario(tmp_path: Path) -> Non
     assert counts == list(manifest["allocation"].values()) and sum(counts) == 12
     # the rest of the scenario is the source's
     assert best.services == Scenario.model_validate(three_halls()).services
-    # running again into the same folder replaces it (countysim wrote it)
-    again = runner.invoke(app, [*args, "--executor", "serial", "--max-evaluations", "1"])
+    # before → after: the input and the chosen scenario, paired, printed per hall
+    before_after = pd.read_csv(out / "before_after.csv")
+    assert before_after.scenario.nunique() == 2
+    assert "before → after" in result.output and (out / "report.html").exists()
+    # running again into the same folder resumes: every allocation is read back
+    points = sorted(p.name for p in (out / "points").iterdir())
+    assert len(points) == len(pd.read_csv(out / "candidates.csv")) + 1  # + the input
+    again = runner.invoke(app, [*args, "--executor", "serial"])
     assert again.exit_code == 0, again.output
+    assert (out / "candidates.csv").read_text(encoding="utf-8") == csv
+    assert sorted(p.name for p in (out / "points").iterdir()) == points
 
 
 @pytest.mark.parametrize(
@@ -231,6 +241,9 @@ def test_cli_writes_a_best_yaml_that_extends_the_scenario(tmp_path: Path) -> Non
         (["--staff", "12", "--target", "wait_min_p90"], "METRIC=NUMBER"),
         (["--staff", "12", "--target", "nonsense=3"], "unknown metric"),
         (["--staff", "12", "--objective", "nonsense"], "objective"),
+        (["--staff", "12", "--groups", "Ahe hall[3]"], "--groups"),
+        (["--staff", "12", "--crews", "4"], "--crews"),
+        (["--crews", "4"], "no enforcement"),
     ],
 )
 def test_cli_bad_input_exits_2(tmp_path: Path, extra: list[str], message: str) -> None:
@@ -298,3 +311,63 @@ def test_kn_bad_arguments() -> None:
         kn_select(np.zeros((2, 1)), None, delta=0.5)
     with pytest.raises(ValueError, match="delta"):
         kn_select(np.zeros((2, 3)), None, delta=0)
+
+
+# --- groups and crews -------------------------------------------------------------------------
+
+
+def test_groups_limit_the_staffing_to_the_named_window_groups(scenario: Scenario) -> None:
+    result = sim.optimise_staffing(
+        scenario, 9, groups=["Beiji hall[0]", "Chenzhuang hall[0]"], replications=3,
+        executor="serial", max_evaluations=3, select=0,
+    )  # fmt: skip
+    assert list(result.allocation) == ["Beiji hall[0]", "Chenzhuang hall[0]"]
+    assert sum(result.allocation.values()) == 9
+    assert result.best.halls[0].windows[0].count == 4  # Ahe hall as it was
+    assert result.best.halls[2].windows[0].count >= result.best.halls[1].windows[0].count
+
+
+def two_teams() -> dict:
+    """The small county with a busy safety team and an idle fire team, 3 crews each."""
+    data = small_county()
+    data["horizon"]["days"] = 20
+    data["enforcement"] = {
+        "departments": [
+            {"name": "safety", "inspections_per_enterprise_per_year": 4.0,
+             "check_min": {"dist": "gamma", "mean": 40, "sd": 10}},
+            {"name": "fire", "inspections_per_enterprise_per_year": 0.5,
+             "check_min": {"dist": "gamma", "mean": 30, "sd": 10}},
+        ],
+        "teams": [
+            {"name": "Safety team", "crews": 3, "departments": ["safety"]},
+            {"name": "Fire team", "crews": 3, "departments": ["fire"]},
+        ],
+        "incidents": {"per_enterprise_per_year": 0.3},
+    }  # fmt: skip
+    return data
+
+
+def test_largest_remainder_keeps_the_minimum_and_the_total() -> None:
+    assert _largest_remainder(np.array([3.0, 1.0]), 6, 1) == [4, 2]
+    assert _largest_remainder(np.array([0.0, 0.0, 0.0]), 7, 2) == [3, 2, 2]
+    assert sum(_largest_remainder(np.array([0.2, 5.0, 0.01]), 10, 1)) == 10
+
+
+def test_crews_follow_the_measured_workload(tmp_path: Path) -> None:
+    source = write_yaml(tmp_path / "teams.yaml", two_teams())
+    out = tmp_path / "crews"
+    args = ["optimise", "staffing", str(source), "--crews", "6", "-r", "3",
+            "--target", "check_coverage=0.9", "--executor", "serial", "--out", str(out), "-q"]  # fmt: skip
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((out / "manifest.json").read_text())
+    start, chosen = manifest["start"], manifest["allocation"]
+    assert sum(start.values()) == sum(chosen.values()) == 6
+    assert start["Safety team"] > start["Fire team"]  # the busy team starts with more
+    best = sim.load_scenario(out / "best.yaml")
+    assert {t.name: t.crews for t in best.enforcement.teams} == chosen
+    crews = pd.read_csv(out / "crews.csv")
+    assert crews.allocation.iloc[0] == " ".join(str(v) for v in start.values())
+    row = crews[crews.allocation == " ".join(str(v) for v in chosen.values())].iloc[0]
+    assert bool(row.met) == manifest["feasible"]
+    assert "check_coverage" in result.output and (out / "before_after.csv").exists()

@@ -4,6 +4,7 @@ scenario, the simulated ranking and the command."""
 from __future__ import annotations
 
 import itertools
+import json
 from pathlib import Path
 
 import numpy as np
@@ -19,11 +20,13 @@ from sim.siting import (
     _plan,
     branch_scenario,
     brute_force,
+    covered,
     demand_weights,
     distances,
     optimise_branches,
     p_median,
     plan_objective,
+    staff_plan,
 )
 from tests.conftest import write_yaml
 
@@ -226,3 +229,58 @@ def test_command_bad_input_exits_2(tmp_path: Path, extra: list[str], field: str)
     )
     assert result.exit_code == 2, result.output
     assert field in result.output
+
+
+@pytest.mark.parametrize(("k", "km"), [(1, 8.0), (2, 10.0), (3, 12.0)])
+def test_maximal_coverage_equals_brute_force(county: Scenario, k: int, km: float) -> None:
+    w, d = demand_weights(county), distances(county)
+    candidates = list(range(1, 8))
+    (towns, objective), *_ = p_median(w, d, candidates, k, coverage_km=km)
+    best_towns, best = brute_force(w, d, candidates, k, coverage_km=km)
+    assert covered(w, d, towns, km) == pytest.approx(covered(w, d, best_towns, km), rel=1e-9)
+    assert objective == pytest.approx(best, rel=1e-9)  # ties on coverage: the least km
+    # coverage is what it optimises: never below the p-median plan's
+    (median, _), *_ = p_median(w, d, candidates, k)
+    assert covered(w, d, towns, km) >= covered(w, d, median, km) - 1e-9
+
+
+def test_each_plan_is_staffed_from_the_same_windows(county: Scenario) -> None:
+    w, d = demand_weights(county), distances(county)
+    (towns, _), *_ = p_median(w, d, list(range(1, 8)), 2)
+    plan = _plan(county, w, d, towns)
+    built, _, written = branch_scenario(county, plan, "approval", 4)
+    staffed, entries = staff_plan(built, written, "analytic")
+    total = sum(x.count for h in county.halls for x in h.windows)
+    assert sum(x.count for h in staffed.halls for x in h.windows) == total
+    counts = {h.name: sum(x.count for x in h.windows) for h in staffed.halls}
+    assert {e["name"]: sum(x["count"] for x in e["windows"]) for e in entries} == counts
+    # the analytic split follows the load: the branch with more demand gets at least as many
+    load = {t: w[[county.geography.towns.index(x) for x in county.geography.towns
+                  if x.name in plan.catchments[t]]].sum() for t in plan.towns}  # fmt: skip
+    big, small = sorted(plan.towns, key=lambda t: -load[t])
+    assert counts[f"{big} branch"] >= counts[f"{small} branch"]
+    fixed, same = staff_plan(built, written, "fixed")
+    assert fixed is built and same is written
+    with pytest.raises(BadInput, match="--staffing"):
+        staff_plan(built, written, "guess")
+
+
+def test_command_resumes_and_reports(tmp_path: Path) -> None:
+    path = write_yaml(tmp_path / "eight.yaml", eight_towns())
+    out = tmp_path / "branches"
+    args = ["optimise", "branches", str(path), "-k", "2", "--evaluate", "2", "-r", "2",
+            "--coverage-km", "10", "--executor", "serial", "--out", str(out), "-q"]  # fmt: skip
+    first = runner.invoke(app, args)
+    assert first.exit_code == 0, first.output
+    points = sorted(p.name for p in (out / "points").iterdir())
+    assert len(points) >= 3  # the scenario as is, two plans, their staffing searches
+    plans = (out / "plans.csv").read_text()
+    assert "covered" in plans.splitlines()[0]
+    assert (out / "before_after.csv").exists() and (out / "report.html").exists()
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["kind"] == "siting" and manifest["model"] == "maximal coverage"
+    again = runner.invoke(app, args)
+    assert again.exit_code == 0, again.output
+    assert json.loads((out / "manifest.json").read_text())["reused"] == [0, 1, 2]
+    assert (out / "plans.csv").read_text() == plans  # the same numbers, read back
+    assert sorted(p.name for p in (out / "points").iterdir()) == points
