@@ -360,8 +360,8 @@ def test_largest_remainder_keeps_the_minimum_and_the_total() -> None:
 def test_crews_follow_the_measured_workload(tmp_path: Path) -> None:
     source = write_yaml(tmp_path / "teams.yaml", two_teams())
     out = tmp_path / "crews"
-    args = ["optimise", "staffing", str(source), "--crews", "6", "-r", "3",
-            "--target", "check_coverage=0.9", "--executor", "serial", "--out", str(out), "-q"]  # fmt: skip
+    args = ["optimise", "staffing", str(source), "--crews", "6", "-r", "3", "--target",
+            "check_coverage=0.9", "--executor", "serial", "--out", str(out), "-q"]  # fmt: skip
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     manifest = json.loads((out / "manifest.json").read_text())
