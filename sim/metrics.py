@@ -16,7 +16,9 @@ __all__ = [
     "ENFORCEMENT_METRICS",
     "KEY_METRICS",
     "METRICS",
+    "LABELS",
     "SWEEP_METRICS",
+    "UNITS",
     "Metric",
     "fmt",
     "fmt_change",
@@ -40,6 +42,15 @@ class Metric:
     """Why it can have no value in a scope it applies to (NaN in the tables)."""
     higher_is_better: bool = False
     """A target on it is a floor (``≥``); otherwise a ceiling (``≤``)."""
+
+    def label(self, lang: str = "en") -> str:
+        """Short label with unit for axes, table headings and captions, in ``lang``
+        (``en`` or ``zh``), e.g. ``wait_min_p90`` → "wait, 90th percentile (min)" /
+        "等候时间第90百分位(分钟)"."""
+        text, unit = LABELS[self.name][lang == "zh"], UNITS[self.unit][lang == "zh"]
+        if not unit:
+            return text
+        return f"{text}({unit})" if lang == "zh" else f"{text} ({unit})"
 
     @property
     def share(self) -> bool:
@@ -128,6 +139,62 @@ for _name, _unit, _scopes, _description, *_rest in _ROWS:
     _no_data = (_rest[0] if _rest else "") or "no data"
     METRICS[_name] = Metric(_name, _description, _unit, _scopes, _no_data, *_rest[1:])
 """Every metric, in the order tables show them."""
+
+UNITS = {  # unit -> (English, Chinese) as written after a label; "" for none
+    "count": ("", ""), "share": ("%", "%"), "min": ("min", "分钟"), "km": ("km", "公里"),
+    "h": ("h", "小时"), "yuan": ("yuan", "元"), "days": ("working days", "工作日"),
+    "trips": ("trips", "次"), "per day": ("per day", "每日"), "per year": ("per year", "每年"),
+    "checks": ("checks", "项"),
+}  # fmt: skip
+"""How each unit of the registry is written in a label, in English and Chinese."""
+
+LABELS = {  # metric -> (English, Chinese) short label, without unit
+    "matters": ("matters", "办件量"),
+    "in_person": ("matters in person", "现场办件量"),
+    "share_online": ("share online", "网上办理占比"),
+    "share_station": ("share at village stations", "村级代办占比"),
+    "completed": ("completed in person", "现场办结量"),
+    "in_system": ("still open at the end", "期末未办结"),
+    "trips_per_matter": ("trips per matter", "每件跑动次数"),
+    "share_one_trip": ("share done in one trip", "一次办结率"),
+    "share_two_trips": ("share needing two trips", "两次办结占比"),
+    "travel_min": ("travel per matter", "每件往返路程时间"),
+    "travel_km": ("distance per matter", "每件往返里程"),
+    "visits": ("visits (tickets)", "取号人次"),
+    "wait_min_mean": ("mean wait", "平均等候时间"),
+    "wait_min_p50": ("median wait", "等候时间中位数"),
+    "wait_min_p90": ("wait, 90th percentile", "等候时间第90百分位"),
+    "service_min": ("time at the window", "窗口办理时间"),
+    "citizen_hours": ("citizens' hours", "群众耗时合计"),
+    "citizen_cost_yuan": ("citizens' cost", "群众成本合计"),
+    "days_to_complete": ("days to complete", "办结用时"),
+    "sent_home": ("sent home at closing", "下班未办离开人次"),
+    "throughput_per_day": ("services", "日办理量"),
+    "window_utilisation": ("window utilisation", "窗口利用率"),
+    "overtime_min_per_day": ("window overtime", "窗口延时服务"),
+    "queue_len_mean": ("mean queue", "平均排队人数"),
+    "window_staff": ("window staff", "窗口人员"),
+    "checks_scheduled": ("checks due", "应检查次数"),
+    "checks_done": ("checks done", "已检查次数"),
+    "check_coverage": ("checks done of those due", "检查完成率"),
+    "backlog": ("checks not done", "未完成检查"),
+    "inspection_visits": ("visits to enterprises", "入企检查次数"),
+    "visits_per_enterprise_per_year": ("visits per enterprise", "每企业年入企次数"),
+    "share_enterprises_over_12_visits": ("enterprises visited > 12 times", "年入企超12次企业占比"),
+    "checks_per_visit": ("checks per visit", "每次入企检查事项"),
+    "incidents": ("incidents", "事件数"),
+    "incidents_open": ("incidents not answered", "未响应事件"),
+    "response_min_mean": ("mean response", "平均响应时间"),
+    "response_min_p50": ("median response", "响应时间中位数"),
+    "response_min_p90": ("response, 90th percentile", "响应时间第90百分位"),
+    "share_response_within_30min": ("answered within 30 min", "30分钟内到场率"),
+    "whistled_up": ("escalated to county teams", "吹哨上报县级处置"),
+    "team_utilisation": ("crew utilisation", "执法队伍利用率"),
+    "team_overtime_min_per_day": ("crew overtime", "执法延时"),
+    "team_km": ("km driven", "行驶里程"),
+    "enforcement_staff": ("inspectors", "执法人员"),
+}
+"""Every metric's short label in English and Chinese (tests check none is missing)."""
 
 KEY_METRICS = [
     "matters", "share_online", "trips_per_matter", "share_one_trip", "travel_min",
