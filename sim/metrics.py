@@ -160,7 +160,7 @@ LABELS = {  # metric -> (English, Chinese) short label, without unit
     "share_two_trips": ("share needing two trips", "两次办结占比"),
     "travel_min": ("travel per matter", "每件往返路程时间"),
     "travel_km": ("distance per matter", "每件往返里程"),
-    "visits": ("visits (tickets)", "取号人次"),
+    "visits": ("visits to a hall", "取号人次"),
     "wait_min_mean": ("mean wait", "平均等候时间"),
     "wait_min_p50": ("median wait", "等候时间中位数"),
     "wait_min_p90": ("wait, 90th percentile", "等候时间第90百分位"),
