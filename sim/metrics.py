@@ -43,14 +43,22 @@ class Metric:
     higher_is_better: bool = False
     """A target on it is a floor (``≥``); otherwise a ceiling (``≤``)."""
 
-    def label(self, lang: str = "en") -> str:
+    def label(self, lang: str = "en", with_unit: bool = True) -> str:
         """Short label with unit for axes, table headings and captions, in ``lang``
         (``en`` or ``zh``), e.g. ``wait_min_p90`` → "wait, 90th percentile (min)" /
         "等候时间第90百分位(分钟)"."""
         text, unit = LABELS[self.name][lang == "zh"], UNITS[self.unit][lang == "zh"]
-        if not unit:
+        if not unit or not with_unit:
             return text
         return f"{text}({unit})" if lang == "zh" else f"{text} ({unit})"
+
+    def unit_after(self, lang: str = "en") -> str:
+        """The unit as written after a number (" min", "分钟"; "" for shares, counts and
+        units that read oddly there)."""
+        if self.unit in ("share", "count", "per day", "per year", "checks"):
+            return ""
+        unit = UNITS[self.unit][lang == "zh"]
+        return unit if lang == "zh" else f" {unit}"
 
     @property
     def share(self) -> bool:

@@ -583,9 +583,13 @@ class Scenario(_Model):
         """Working days in a run: ``horizon.days``, or those of the date range."""
         return self.horizon.days if self.run_dates is None else len(self.run_dates)
 
-    def horizon_text(self) -> str:
-        """``60 working days``, or ``248 working days, 2025-01-01 to 2025-12-31``."""
+    def horizon_text(self, lang: str = "en") -> str:
+        """``60 working days``, or ``248 working days, 2025-01-01 to 2025-12-31`` (``zh``:
+        ``248个工作日（2025-01-01至2025-12-31）``)."""
         h = self.horizon
+        if lang == "zh":
+            dates = f"（{h.start}至{h.end}）" if h.start is not None else ""
+            return f"{self.working_days}个工作日{dates}"
         dates = f", {h.start} to {h.end}" if h.start is not None else ""
         return f"{self.working_days} working days{dates}"
 
