@@ -182,7 +182,19 @@ FiguresOpt = Annotated[
     bool, typer.Option("--figures/--no-figures", help="Write figures/ and report.html.")
 ]
 LogOpt = Annotated[
-    bool, typer.Option("--log", help="Also write matters.parquet (and visits.parquet).")
+    bool,
+    typer.Option(
+        "--log",
+        help="Also write matters.parquet (and visits.parquet), tickets.csv and the event "
+        "logs events.xes, ocel.json, vidigi.csv.",
+    ),
+]
+TicketLogOpt = Annotated[
+    bool,
+    typer.Option(
+        "--ticket-log",
+        help="Also write tickets.csv: one row per ticket, as a queue-ticketing system exports.",
+    ),
 ]
 
 
@@ -233,6 +245,7 @@ def run_command(
     set_: SetOpt = None,
     out_dir: OutOpt = None,
     log: LogOpt = False,
+    ticket_log: TicketLogOpt = False,
     precision: Annotated[
         str | None,
         typer.Option(
@@ -264,7 +277,15 @@ def run_command(
         check_out(out_dir, force)
     _warn_overload(offered_load(loaded))
     with _progress(replications, quiet, loaded.name) as tick:
-        results = run(loaded, replications, log=log, precision=target, progress=tick, **where)
+        results = run(
+            loaded,
+            replications,
+            log=log,
+            precision=target,
+            progress=tick,
+            tickets=ticket_log,
+            **where,
+        )
     results.info["command"] = _command()
     print_key_metrics(results)
     folder = write_run(results, out_dir, then=_draw() if figures else None, force=force)
@@ -293,6 +314,7 @@ def compare_command(
     set_: SetOpt = None,
     out_dir: OutOpt = None,
     log: LogOpt = False,
+    ticket_log: TicketLogOpt = False,
     executor: ExecutorOpt = "processes",
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
@@ -313,7 +335,15 @@ def compare_command(
     if out_dir is not None:
         check_out(out_dir, force)
     with _progress(replications * len(loaded), quiet, "compare") as tick:
-        comparison = compare(loaded, replications, seed=seed, log=log, progress=tick, **where)
+        comparison = compare(
+            loaded,
+            replications,
+            seed=seed,
+            log=log,
+            progress=tick,
+            tickets=ticket_log,
+            **where,
+        )
     comparison.info["command"] = _command()
     print_comparison(comparison)
     folder = write_comparison(comparison, out_dir, then=_draw() if figures else None, force=force)

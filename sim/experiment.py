@@ -70,6 +70,9 @@ class Results:
     """Per-matter log of every replication (when run with ``log=True``)."""
     visits: pd.DataFrame | None = None
     """Enforcement visit log of every replication (``log=True`` and enforcement)."""
+    tickets: pd.DataFrame | None = None
+    """Ticket log of every replication (``tickets=True`` or ``log=True``): ``replication``
+    and the columns of :func:`sim.eventlog.ticket_log`."""
     wall_s: float = 0.0
     info: dict = field(default_factory=dict)
     """Goes into manifest.json: executor, precision target and outcome, command."""
@@ -87,6 +90,7 @@ def _results(scenario: Scenario, seed: int, outcomes: list[Outcome], wall_s: flo
     table = pd.concat([o.metrics for o in outcomes], ignore_index=True)
     logs = [o.matters for o in outcomes if o.matters is not None]
     visits = [o.visits for o in outcomes if o.visits is not None]
+    tickets = [o.tickets for o in outcomes if o.tickets is not None]
     summary = summarise(table)
     return Results(
         scenario=scenario,
@@ -98,9 +102,16 @@ def _results(scenario: Scenario, seed: int, outcomes: list[Outcome], wall_s: flo
         daily=pd.concat([o.daily for o in outcomes], ignore_index=True),
         matters=pd.concat(logs, ignore_index=True) if logs else None,
         visits=pd.concat(visits, ignore_index=True) if visits else None,
+        tickets=_numbered(pd.concat(tickets, ignore_index=True)) if tickets else None,
         wall_s=wall_s,
         info={"no_data": no_data(summary)} if summary["mean"].isna().any() else {},
     )
+
+
+def _numbered(tickets: pd.DataFrame) -> pd.DataFrame:
+    """Tickets numbered 1, 2, … through the replications: unique in one file."""
+    tickets["ticket"] = np.arange(1, len(tickets) + 1, dtype=np.int64)
+    return tickets
 
 
 @dataclass(frozen=True)
@@ -157,12 +168,14 @@ def run(
     log: bool = False,
     precision: Precision | None = None,
     progress: Progress | None = None,
+    tickets: bool = False,
 ) -> Results:
     """Run ``replications`` replications of ``scenario`` (seed: the scenario's unless given).
 
     With ``precision``, more replications are added in batches of ``replications``
     until the target is met or its maximum is reached; the manifest records what happened.
-    ``progress(n)`` is called after each finished replication.
+    ``progress(n)`` is called after each finished replication. ``log`` keeps the
+    per-matter, visit and ticket logs, ``tickets`` the ticket log alone.
     """
     if replications < 1:
         raise ValueError("replications must be ≥ 1")
@@ -172,7 +185,7 @@ def run(
     outcomes: list[Outcome] = []
     target = replications
     while True:
-        tasks = [Task(0, scenario, seed, k, log) for k in range(len(outcomes), target)]
+        tasks = [Task(0, scenario, seed, k, log, tickets) for k in range(len(outcomes), target)]
         done = len(outcomes)
         tick = (lambda n, done=done: progress(done + n)) if progress else None
         outcomes += runner.map(tasks, tick)
@@ -223,6 +236,7 @@ def compare(
     progress: Progress | None = None,
     finished: Callable[[str], Results | None] | None = None,
     on_point: Callable[[str, Results], None] | None = None,
+    tickets: bool = False,
 ) -> Comparison:
     """Run every scenario with the same seed (that of the first unless given) and pair
     replication k of each with replication k of the first. ``finished`` and ``on_point``
@@ -232,10 +246,11 @@ def compare(
     seed = scenarios[0].seed if seed is None else seed
     started = time.perf_counter()
     keys = [point_key(s, seed, replications) for s in scenarios]
-    earlier = {i: finished(key) for i, key in enumerate(keys)} if finished and not log else {}
+    cached = finished and not (log or tickets)
+    earlier = {i: finished(key) for i, key in enumerate(keys)} if cached else {}
     done = {i: r for i, r in earlier.items() if r is not None}
     tasks = [
-        Task(i, scenario, seed, k, log)
+        Task(i, scenario, seed, k, log, tickets)
         for k in range(replications)
         for i, scenario in enumerate(scenarios)
         if i not in done

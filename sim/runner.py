@@ -41,6 +41,8 @@ class Task:
     seed: int
     replication: int
     log: bool = False
+    tickets: bool = False
+    """Keep the ticket log (:func:`sim.eventlog.ticket_log`); ``log`` keeps it too."""
 
 
 @dataclass
@@ -53,6 +55,7 @@ class Outcome:
     daily: pd.DataFrame
     matters: pd.DataFrame | None
     visits: pd.DataFrame | None
+    tickets: pd.DataFrame | None = None
 
 
 def replicate(task: Task) -> Outcome:
@@ -72,7 +75,13 @@ def replicate(task: Task) -> Outcome:
         matters = matters_frame(task.scenario, records, task.replication)
         if records.visits is not None:
             visits = visits_frame(task.scenario, records, task.replication)
-    return Outcome(task.key, task.replication, *tables, matters, visits)
+    tickets = None
+    if task.log or task.tickets:
+        from sim.eventlog import ticket_log
+
+        tickets = ticket_log(task.scenario, records)
+        tickets.insert(0, "replication", task.replication)
+    return Outcome(task.key, task.replication, *tables, matters, visits, tickets)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ import shutil
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib.metadata import PackageNotFoundError, version
@@ -33,6 +34,7 @@ from sim.scenario import dump_scenario, load_scenario
 
 if TYPE_CHECKING:
     from sim.experiment import Comparison, Results
+    from sim.scenario import Scenario
 
 __all__ = [
     "OutputRefused",
@@ -46,7 +48,9 @@ __all__ = [
     "sweep_checkpoints",
     "validation_markdown",
     "write_comparison",
+    "write_event_logs",
     "write_run",
+    "write_ticket_log",
     "write_table",
     "write_validation",
 ]
@@ -227,6 +231,43 @@ def _write_files(results: Results, folder: Path) -> None:
         results.matters.to_parquet(folder / "matters.parquet", index=False)
     if results.visits is not None:
         results.visits.to_parquet(folder / "visits.parquet", index=False)
+    if results.tickets is not None:
+        write_ticket_log(results.tickets, folder / "tickets.csv")
+        if results.matters is not None:  # --log: the event logs too
+            write_event_logs(results.scenario, results.tickets, folder)
+
+
+def write_ticket_log(tickets: pd.DataFrame, path: Path) -> None:
+    """``tickets.csv`` (README "Ticket logs"): the ``replication`` column only when the run
+    has several replications."""
+    from sim.eventlog import TIME_FORMAT
+
+    if tickets["replication"].nunique() <= 1:
+        tickets = tickets.drop(columns="replication")
+    tickets.to_csv(path, index=False, date_format=TIME_FORMAT)
+
+
+def write_event_logs(scenario: Scenario, tickets: pd.DataFrame, folder: Path) -> None:
+    """``vidigi.csv`` (every replication, ``run_number`` = replication) and, for the first
+    replication, ``events.xes`` and ``ocel.json`` (OCEL 2.0) written by pm4py."""
+    from sim.eventlog import ocel_tables, vidigi_frame, xes_frame
+
+    vidigi_frame(scenario, tickets).to_csv(folder / "vidigi.csv", index=False)
+    try:
+        import pm4py
+        from pm4py.objects.ocel.obj import OCEL
+    except ImportError:  # pragma: no cover - pm4py is in the dev install
+        warnings.warn(
+            "events.xes and ocel.json need pm4py: pip install 'countysim[logs]'", stacklevel=2
+        )
+        return
+    first = tickets[tickets["replication"] == tickets["replication"].min()]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pm4py's own deprecation notices
+        pm4py.write_xes(
+            xes_frame(scenario, first), str(folder / "events.xes"), show_progress_bar=False
+        )
+        pm4py.write_ocel2_json(OCEL(**ocel_tables(scenario, first)), str(folder / "ocel.json"))
 
 
 def _target(out: str | Path | None, root: str | Path, name: str, force: bool) -> Path:
@@ -244,7 +285,9 @@ def write_run(
     force: bool = False,
 ) -> Path:
     """Write scenario.resolved.yaml, manifest.json, summary.csv, replications.csv and, when
-    the run was logged, matters.parquet (and visits.parquet with enforcement). ``out``
+    the run was logged, matters.parquet (and visits.parquet with enforcement), tickets.csv
+    and the event logs (:func:`write_event_logs`); tickets.csv alone when only the ticket
+    log was kept. ``out``
     replaces a folder of that name that countysim wrote (any folder with ``force``).
     ``then`` is called with the temporary folder once the tables are in it (the report is
     drawn there), before it is renamed into place."""
