@@ -606,6 +606,74 @@ def check_command(
     err.print(Text(f"{scenario}: ok"))
 
 
+@app.command("fit")
+@_guarded
+def fit_command(
+    tickets: Annotated[
+        Path, typer.Argument(help="Ticket log CSV (README: Ticket logs).", show_default=False)
+    ],
+    out_file: Annotated[
+        Path,
+        typer.Option(
+            "--out", help="Scenario YAML to write; the fit report goes to <stem>-fit/ beside it."
+        ),
+    ],
+    towns: Annotated[
+        Path | None,
+        typer.Option(help="Towns CSV (name, population, x_km, y_km, …) as a scenario's towns_csv."),
+    ] = None,
+    items: Annotated[
+        Path | None,
+        typer.Option(help="Items CSV: item, department, kind, online_share, station_share."),
+    ] = None,
+    columns: Annotated[
+        str | None,
+        typer.Option(help="Map headers: canonical=header,… e.g. item=事项名称,arrive=取号时间."),
+    ] = None,
+    encoding: Annotated[
+        str, typer.Option(help="auto (UTF-8, else GB18030), utf-8 or gbk.")
+    ] = "auto",
+    force: ForceOpt = False,
+) -> None:
+    """Estimate a scenario from a queue-ticket log: volumes, hour/weekday/month profiles,
+    service-time distributions, missing documents, return delays and windows."""
+    from sim.fit import fit
+    from sim.fitreport import check_yaml_out, write_fit
+    from sim.tickets import read_items, read_tickets, read_towns
+
+    check_yaml_out(out_file, force)
+    frame, dropped = read_tickets(tickets, columns, encoding)
+    town_list = read_towns(towns) if towns is not None else None
+    item_facts = read_items(items, encoding) if items is not None else None
+    result = fit(frame, dropped, town_list, item_facts, name=out_file.stem, source=tickets.name)
+    folder = write_fit(result, out_file, tickets.name, force)
+    t = result.table
+    rows = []
+    for s in result.data["services"]:
+        pick = t[t.scope == s["id"]].set_index("quantity")
+        volume = pick.loc["per_1000_residents_per_year"]
+        rows.append(
+            {
+                "item": s["id"],
+                "requests/1000/yr": f"{volume.estimate:.4g} [{volume.ci_low:.3g}, "
+                f"{volume.ci_high:.3g}]",
+                "service_min": s["service_min"]["dist"],
+                "mean min": f"{pick.loc['service_min mean'].estimate:.3g}",
+                "missing docs": f"{pick.loc['incomplete_prob'].estimate:.1%}",
+                "n served": f"{int(pick.loc['service_min mean'].n):,}",
+            }
+        )
+    import pandas as pd
+
+    print_table(pd.DataFrame(rows), f"fitted from {tickets.name}", "95% intervals in brackets")
+    dropped_text = ", ".join(f"{n:,} {r}" for r, n in dropped.rows.items()) or "none"
+    out.print(f"rows read: {dropped.total:,}; left out of some estimates: {dropped_text}")
+    for note in result.notes:
+        out.print(Text.assemble(("note: ", "bold"), note))
+    out.print(Text.assemble("Scenario written to ", (str(out_file), "bold")))
+    out.print(Text.assemble("Fit report: ", (str(folder / "fit-report.html"), "bold")))
+
+
 @app.command("list")
 @_guarded
 def list_command(

@@ -13,6 +13,9 @@ SPECS = [
     {"dist": "exponential", "mean": 20},
     {"dist": "lognormal", "mean": 22, "sd": 10},
     {"dist": "gamma", "mean": 90, "sd": 30},
+    {"dist": "weibull", "mean": 12, "sd": 9},
+    {"dist": "weibull", "mean": 12, "sd": 30},
+    {"dist": "weibull", "mean": 40, "sd": 4},
     {"dist": "uniform", "low": 0, "high": 40},
     {"dist": "triangular", "low": 1, "mode": 2, "high": 6},
     {"dist": "empirical", "values": [1, 2, 3], "weights": [1, 1, 2]},
@@ -46,3 +49,11 @@ def test_sample_moments_match(spec: object) -> None:
 def test_bad_specs_are_refused(spec: object) -> None:
     with pytest.raises(ValidationError):
         as_dist(spec)
+
+
+def test_weibull_shape_and_scale() -> None:
+    """CV 1 is the exponential (shape 1, scale = mean); shape 2 has CV ≈ 0.5227."""
+    exp = as_dist({"dist": "weibull", "mean": 10, "sd": 10})
+    assert exp.shape == pytest.approx(1, rel=1e-6) and exp.scale == pytest.approx(10, rel=1e-6)
+    rayleigh = as_dist({"dist": "weibull", "mean": 1, "sd": 0.5227232})
+    assert rayleigh.shape == pytest.approx(2, rel=1e-4)
