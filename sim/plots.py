@@ -21,6 +21,7 @@ import matplotlib.dates
 import numpy as np
 import pandas as pd
 from matplotlib import font_manager
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
@@ -31,6 +32,7 @@ from sim.scenario import Scenario
 
 __all__ = [
     "CJKFontWarning",
+    "axis_label",
     "comparison",
     "county_map",
     "daily",
@@ -98,7 +100,9 @@ def _style() -> dict:
 
 def _figure(width: float, height: float, **kwargs) -> Figure:
     with matplotlib.rc_context(_style()):
-        return Figure(figsize=(width, height), layout="constrained", **kwargs)
+        fig = Figure(figsize=(width, height), layout="constrained", **kwargs)
+    FigureCanvasAgg(fig)  # a renderer, to measure text where labels are placed
+    return fig
 
 
 def save(fig: Figure, folder: Path, name: str) -> list[Path]:
@@ -147,12 +151,16 @@ def county_map(scenarios: Mapping[str, Scenario]) -> Figure:
     n = len(scenarios)
     fig = _figure(7.6 * n, 6.0)
     axes = fig.subplots(1, n, squeeze=False)[0]
-    for ax, (name, scenario) in zip(axes, scenarios.items(), strict=True):
-        _map_panel(ax, name, scenario)
+    panels = {
+        ax: _map_panel(ax, name, scenario)
+        for ax, (name, scenario) in zip(axes, scenarios.items(), strict=True)
+    }
+    with matplotlib.rc_context(_style()):  # measured in the fonts the figure is saved with
+        _place_map_labels(fig, panels)
     return fig
 
 
-def _map_panel(ax, name: str, scenario: Scenario) -> None:
+def _map_panel(ax, name: str, scenario: Scenario) -> tuple[list, list]:
     geo = scenario.geography
     county = CountyMap(scenario)
     xy = {t.name: (t.x_km, t.y_km) for t in geo.towns} | {"seat": (geo.seat.x_km, geo.seat.y_km)}
@@ -176,20 +184,8 @@ def _map_panel(ax, name: str, scenario: Scenario) -> None:
         lw=0.8,
         zorder=2,
     )
-    for town in geo.towns:  # labels point away from the seat, where towns are sparser
-        dx, dy = town.x_km - geo.seat.x_km, town.y_km - geo.seat.y_km
-        norm = math.hypot(dx, dy)
-        dx, dy = (dx / norm, dy / norm) if norm > 1.5 else (-0.7, 0.7)
-        ax.annotate(
-            town.name,
-            (town.x_km, town.y_km),
-            xytext=(11 * dx, 11 * dy),
-            textcoords="offset points",
-            fontsize=7.5,
-            zorder=4,
-            ha="left" if dx > 0.3 else "right" if dx < -0.3 else "center",
-            va="bottom" if dy > 0.3 else "top" if dy < -0.3 else "center",
-        )
+    # obstacles for the labels: (x km, y km, radius in points)
+    marks = [(t.x_km, t.y_km, math.sqrt(s) / 2) for t, s in zip(geo.towns, sizes, strict=True)]
     for h, colour in serving.items():
         hx, hy = xy[scenario.halls[h].at]
         ax.scatter(
@@ -201,6 +197,7 @@ def _map_panel(ax, name: str, scenario: Scenario) -> None:
             edgecolor="black",
             zorder=3,
         )
+        marks.append((hx, hy, 5.0))
     ax.scatter(
         [geo.seat.x_km],
         [geo.seat.y_km],
@@ -210,28 +207,12 @@ def _map_panel(ax, name: str, scenario: Scenario) -> None:
         edgecolor="black",
         zorder=5,
     )
+    marks.append((geo.seat.x_km, geo.seat.y_km, 6.5))
     ax.set_aspect("equal", adjustable="datalim")  # fills the space the layout gives it
     ax.margins(0.12)
     ax.set_title(name)
     ax.set_xlabel("east (km)")
     ax.set_ylabel("north (km)")
-    x0, x1 = ax.get_xlim()
-    y0, y1 = ax.get_ylim()
-    bar = 10.0
-    ax.plot(
-        [x0 + 0.05 * (x1 - x0), x0 + 0.05 * (x1 - x0) + bar],
-        [y0 + 0.05 * (y1 - y0)] * 2,
-        color="black",
-        lw=3,
-    )
-    ax.annotate(
-        "10 km",
-        (x0 + 0.05 * (x1 - x0) + bar / 2, y0 + 0.05 * (y1 - y0)),
-        xytext=(0, 4),
-        textcoords="offset points",
-        ha="center",
-        fontsize=8,
-    )
     handles = [
         Line2D([], [], marker="*", ls="", color="gold", mec="black", ms=12, label="county seat")
     ]
@@ -268,15 +249,132 @@ def _map_panel(ax, name: str, scenario: Scenario) -> None:
         title="who serves approvals",
         title_fontsize=8,
     )
+    labels = [(t.name, x, y, r) for t, (x, y, r) in zip(geo.towns, marks, strict=False)]
+    return labels, marks  # the labels are placed once the layout is final: _place_map_labels
+
+
+# offsets around a point (unit directions) and the text alignment that keeps the label on that
+# side: east first, then the diagonals, then north, south, west
+_AROUND = [
+    ((1, 0), "left", "center"),
+    ((0.71, 0.71), "left", "bottom"),
+    ((0.71, -0.71), "left", "top"),
+    ((0, 1), "center", "bottom"),
+    ((0, -1), "center", "top"),
+    ((-1, 0), "right", "center"),
+    ((-0.71, 0.71), "right", "bottom"),
+    ((-0.71, -0.71), "right", "top"),
+]
+
+
+def _overlap(a, b) -> float:
+    """Area shared by two display boxes ``(x0, y0, x1, y1)``."""
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    return max(w, 0.0) * max(h, 0.0)
+
+
+def _place_map_labels(fig: Figure, panels: dict) -> None:
+    """Scale bar in the emptiest corner, then each town's label at the first of 8 positions
+    around it (then twice as far) whose rendered box overlaps no placed label, marker or the
+    scale bar and stays inside the axes; where none is free, the one overlapping least."""
+    fig.draw_without_rendering()  # the final layout: axes boxes and limits
+    renderer = fig.canvas.get_renderer()
+    scale = fig.dpi / 72  # points to pixels
+    for ax, (labels, marks) in panels.items():
+        ax.set_xlim(ax.get_xlim())  # frozen: the labels are placed for these limits
+        ax.set_ylim(ax.get_ylim())
+        frame = ax.get_window_extent(renderer)
+        inner = (frame.x0 + 2, frame.y0 + 2, frame.x1 - 2, frame.y1 - 2)
+        to_px = ax.transData.transform
+        boxes = []
+        for x, y, r in marks:
+            px, py = to_px((x, y))
+            boxes.append((px - r * scale, py - r * scale, px + r * scale, py + r * scale))
+        boxes += _scale_bar(ax, renderer, [to_px((x, y)) for x, y, _ in marks])
+        order = sorted(
+            range(len(labels)),
+            key=lambda i: (
+                -sum(math.hypot(labels[i][1] - x, labels[i][2] - y) < 6 for x, y, _ in marks)
+            ),
+        )
+        for i in order:
+            text, x, y, r = labels[i]
+            ann = ax.annotate(
+                text, (x, y), xytext=(0, 0), textcoords="offset points", fontsize=7.5, zorder=4
+            )
+            best = None
+            for reach in (r + 2.5, 2 * r + 8, 3 * r + 16):
+                for (dx, dy), ha, va in _AROUND:
+                    ann.xyann = (dx * reach, dy * reach)
+                    ann.set_ha(ha)
+                    ann.set_va(va)
+                    e = ann.get_window_extent(renderer)
+                    box = (e.x0, e.y0, e.x1, e.y1)
+                    outside = (
+                        max(inner[0] - box[0], 0)
+                        + max(box[2] - inner[2], 0)
+                        + max(inner[1] - box[1], 0)
+                        + max(box[3] - inner[3], 0)
+                    )
+                    cost = sum(_overlap(box, b) for b in boxes) + 1e3 * outside
+                    if best is None or cost < best[0]:
+                        best = (cost, ann.xyann, ha, va, box)
+                    if cost == 0:
+                        break
+                if best[0] == 0:
+                    break
+            _, ann.xyann, ha, va, box = best
+            ann.set_ha(ha)
+            ann.set_va(va)
+            boxes.append(box)
+
+
+def _scale_bar(ax, renderer, points) -> list[tuple[float, float, float, float]]:
+    """A scale bar (a round length near a fifth of the axes' width) in the corner of the axes
+    with the fewest points (display coordinates) near it; returns its display boxes."""
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    bar = min((1, 2, 5, 10, 20, 50, 100), key=lambda b: abs(b - 0.18 * (x1 - x0)))
+    to_axes = ax.transAxes.inverted().transform
+    fractions = [to_axes(p) for p in points]
+    corners = [(0, 0), (1, 0), (0, 1), (1, 1)]  # left/right, bottom/top
+
+    def crowd(corner) -> int:
+        cx, cy = corner
+        return sum(abs(fx - cx) < 0.35 and abs(fy - cy) < 0.2 for fx, fy in fractions)
+
+    cx, cy = min(corners, key=crowd)
+    width = bar / (x1 - x0)
+    left = 0.04 if cx == 0 else 0.96 - width
+    level = 0.05 if cy == 0 else 0.92
+    bar_x = x0 + left * (x1 - x0)
+    bar_y = y0 + level * (y1 - y0)
+    (line,) = ax.plot([bar_x, bar_x + bar], [bar_y, bar_y], color="black", lw=3, zorder=4)
+    text = ax.annotate(
+        f"{bar:g} km",
+        (bar_x + bar / 2, bar_y),
+        xytext=(0, 4),
+        textcoords="offset points",
+        ha="center",
+        fontsize=8,
+        zorder=4,
+    )
+    return [tuple(a.get_window_extent(renderer).extents) for a in (line, text)]
 
 
 # --- citizens ---------------------------------------------------------------------------------
 
 
 def travel(results: Mapping[str, Results]) -> Figure:
-    """Distribution of round-trip travel per matter, and mean travel per town (by distance)."""
-    fig = _figure(12, 4.6)
-    left, right = fig.subplots(1, 2, width_ratios=[1, 1.5])
+    """Distribution of round-trip travel per matter, and mean travel per town with its 95 %
+    interval over replications (towns on the y axis, nearest to the county seat first)."""
+    first = next(iter(results.values())).scenario
+    seat_km = CountyMap(first).seat_km
+    order = np.argsort(seat_km, kind="stable")
+    towns = [first.geography.towns[i].name for i in order]
+    fig = _figure(12, max(4.6, 1.6 + 0.26 * len(towns) * max(1, len(results) / 2)))
+    left, right = fig.subplots(1, 2, width_ratios=[1, 1.3])
     for i, (name, r) in enumerate(results.items()):
         values = _mean_percentiles(r.distributions, "travel_min")
         left.plot(values, np.linspace(0, 1, 101), color=COLOURS[i], lw=2, label=name)
@@ -286,30 +384,41 @@ def travel(results: Mapping[str, Results]) -> Figure:
     left.set_ylim(0, 1)
     left.set_xlim(left=0)
     left.legend(loc="lower right")
-    first = next(iter(results.values())).scenario
-    seat_km = CountyMap(first).seat_km
-    order = np.argsort(seat_km)
-    towns = [first.geography.towns[i].name for i in order]
-    width = 0.8 / len(results)
+    step = 0.7 / len(results)
+    intervals = False
     for i, (name, r) in enumerate(results.items()):
-        s = r.summary[r.summary.metric == "travel_min"].set_index("scope")["mean"]
-        values = [s.get(f"town:{t}", np.nan) for t in towns]
-        right.bar(
-            np.arange(len(towns)) + (i - (len(results) - 1) / 2) * width,
-            values,
-            width,
-            color=COLOURS[i],
-            label=name,
+        s = r.summary[r.summary.metric == "travel_min"].set_index("scope")
+        rows = s.reindex([f"town:{t}" for t in towns])
+        mean = rows["mean"].to_numpy(dtype=float)
+        low = rows["ci_low"].to_numpy(dtype=float)
+        high = rows["ci_high"].to_numpy(dtype=float)
+        y = np.arange(len(towns)) + (i - (len(results) - 1) / 2) * step
+        have = ~np.isnan(low) & ~np.isnan(high)
+        intervals |= bool(have.any())
+        right.errorbar(
+            mean[have],
+            y[have],
+            xerr=[np.clip(mean - low, 0, None)[have], np.clip(high - mean, 0, None)[have]],
+            fmt="none",
+            ecolor=COLOURS[i],
+            elinewidth=1.2,
+            capsize=2,
         )
-    right.set_xticks(
+        right.plot(mean, y, "o", color=COLOURS[i], ms=5, label=name)
+    right.set_yticks(
         np.arange(len(towns)),
-        [f"{t}\n{seat_km[j]:.0f} km" for t, j in zip(towns, order, strict=True)],
-        rotation=60,
-        ha="right",
-        fontsize=7.5,
+        [f"{t} ({seat_km[j]:.0f} km)" for t, j in zip(towns, order, strict=True)],
+        fontsize=8,
     )
-    right.set_ylabel("mean round-trip travel per matter (minutes)")
-    right.set_xlabel("town (road distance from the county seat)")
+    right.set_ylim(len(towns) - 0.5, -0.5)  # nearest at the top
+    right.grid(axis="y", color="#eeeeee", lw=0.8)
+    right.set_axisbelow(True)
+    right.set_xlim(left=0)
+    right.set_xlabel(
+        "mean round-trip travel per matter (minutes)"
+        + (", 95 % interval over replications" if intervals else "; one replication: no interval")
+    )
+    right.set_ylabel("town (road distance from the county seat)")
     right.set_title("Travel by town, nearest to the county seat first")
     _legend_outside(right)
     return fig
@@ -369,8 +478,9 @@ def daily(results: Mapping[str, Results]) -> Figure:
     dated = all(t["date"].notna().all() for t in tables.values())
     for i, (name, t) in enumerate(tables.items()):
         x = t["date"].to_numpy() if dated else t.index.to_numpy()
-        top.plot(x, t["requests"], color=COLOURS[i], lw=1.2, label=name)
-        bottom.plot(x, t["wait_min_mean"], color=COLOURS[i], lw=1.2, label=name)
+        lw = 1.2 + 1.6 * (len(tables) - 1 - i) / max(len(tables) - 1, 1)  # equal lines show
+        top.plot(x, t["requests"], color=COLOURS[i], lw=lw, label=name)
+        bottom.plot(x, t["wait_min_mean"], color=COLOURS[i], lw=lw, label=name)
     if dated:
         locator = matplotlib.dates.AutoDateLocator()
         bottom.xaxis.set_major_locator(locator)
@@ -388,49 +498,70 @@ def daily(results: Mapping[str, Results]) -> Figure:
     return fig
 
 
-def waiting(result: Results, top: int = 12) -> Figure:
-    """Wait per visit at each hall: box 25–75 %, whiskers 5–95 %, median line, 90th
-    percentile marked (the ``top`` halls with the longest p90)."""
-    dist = result.distributions
+def waiting(result: Results, top: int | None = None) -> Figure:
+    """Wait per visit at every hall: mean (circle) and 90th percentile (diamond), each with
+    its 95 % interval over replications, halls sorted by the 90th percentile (longest first);
+    halls without visits listed at the bottom. ``top``: only the ``top`` halls with the
+    longest 90th percentile (the figure then says how many are left out)."""
+    s = result.summary.set_index(["metric", "scope"])
     halls = [h.name for h in result.scenario.halls]
-    stats = []
-    for hall in halls:
-        p = _mean_percentiles(dist, "wait_min", f"hall:{hall}")
-        if not np.isnan(p).all():
-            stats.append(
-                {
-                    "label": hall,
-                    "whislo": p[5],
-                    "q1": p[25],
-                    "med": p[50],
-                    "q3": p[75],
-                    "whishi": p[95],
-                    "p90": p[90],
-                }
-            )
-    stats = sorted(stats, key=lambda s: s["p90"], reverse=True)[:top][::-1]
-    fig = _figure(8.5, 1.2 + 0.38 * len(stats))
+
+    def row(metric: str, hall: str) -> tuple[float, float, float]:
+        key = (metric, f"hall:{hall}")
+        if key not in s.index:
+            return (np.nan, np.nan, np.nan)
+        r = s.loc[key]
+        return (float(r["mean"]), float(r["ci_low"]), float(r["ci_high"]))
+
+    stats = {h: (row("wait_min_mean", h), row("wait_min_p90", h)) for h in halls}
+    served = [h for h in halls if not np.isnan(stats[h][0][0])]
+    idle = [h for h in halls if h not in served]
+    served.sort(key=lambda h: (-np.nan_to_num(stats[h][1][0]), -stats[h][0][0]))
+    left_out = served[top:] if top is not None else []
+    shown = served[: len(served) - len(left_out)]
+    labels = shown + [f"{h} — no visits" for h in idle]
+    fig = _figure(9, 1.6 + 0.26 * max(len(labels), 3))
     ax = fig.subplots()
-    ax.bxp(
-        stats,
-        orientation="horizontal",
-        showfliers=False,
-        patch_artist=True,
-        boxprops={"facecolor": "#cfe2f3"},
-        medianprops={"color": "black"},
+    y = np.arange(len(labels))
+    intervals = False
+    for k, (marker, colour, label) in enumerate(
+        (("o", COLOURS[0], "mean"), ("D", COLOURS[1], "90th percentile"))
+    ):
+        mean = np.array([stats[h][k][0] for h in shown], dtype=float)
+        low = np.array([stats[h][k][1] for h in shown], dtype=float)
+        high = np.array([stats[h][k][2] for h in shown], dtype=float)
+        have = ~np.isnan(low) & ~np.isnan(high) & ~np.isnan(mean)
+        intervals |= bool(have.any())
+        offset = -0.15 if k == 0 else 0.15
+        ax.errorbar(
+            mean[have],
+            y[: len(shown)][have] + offset,
+            xerr=[np.clip(mean - low, 0, None)[have], np.clip(high - mean, 0, None)[have]],
+            fmt="none",
+            ecolor=colour,
+            elinewidth=1.1,
+            capsize=2,
+        )
+        ax.plot(mean, y[: len(shown)] + offset, marker, color=colour, ms=5, ls="", label=label)
+    ax.set_yticks(y, labels, fontsize=8)
+    for tick in ax.get_yticklabels()[len(shown) :]:
+        tick.set_color("#888888")
+    ax.set_ylim(len(labels) - 0.5, -0.5)
+    ax.grid(axis="y", color="#eeeeee", lw=0.8)
+    ax.set_axisbelow(True)
+    ax.set_xlim(left=0, right=max(ax.get_xlim()[1], 1.0))
+    ax.set_xlabel(
+        "wait per visit, from ticket to window (minutes)"
+        + (", 95 % interval over replications" if intervals else "; one replication: no interval")
     )
-    ax.scatter(
-        [s["p90"] for s in stats],
-        np.arange(1, len(stats) + 1),
-        marker="D",
-        color="#d62728",
-        zorder=3,
-        label="90th percentile",
-    )
-    ax.set_xlabel("wait per visit, from ticket to window (minutes)")
     ax.set_ylabel("hall (longest 90th percentile first)")
-    ax.set_title(f"Waiting by hall — {result.scenario.name}")
-    ax.set_xlim(left=0)
+    title = f"Waiting at all {len(halls)} halls — {result.scenario.name}"
+    if left_out:
+        title = (
+            f"Waiting at the {len(shown)} halls with the longest 90th percentile "
+            f"({len(left_out)} shorter left out) — {result.scenario.name}"
+        )
+    ax.set_title(title)
     _legend_outside(ax)
     return fig
 
@@ -464,7 +595,15 @@ def queue_by_hour(result: Results, top: int = 5) -> Figure:
     ax.set_xticks(ticks, [_clock(t) for t in ticks])
     ax.set_xlabel("time of day")
     ax.set_ylabel("citizens waiting")
-    ax.set_title(f"Queue over the working day — {result.scenario.name}")
+    halls = prof["hall"].nunique()
+    ax.set_title(
+        f"Queue over the working day — {result.scenario.name}"
+        + (
+            f"\nthe {len(busiest)} of {halls} halls with the longest mean queue"
+            if halls > top
+            else ""
+        )
+    )
     ax.set_ylim(bottom=0)
     _legend_outside(ax, title="band: 10–90 % of days")
     return fig
@@ -498,39 +637,56 @@ def utilisation_heatmap(result: Results) -> Figure:
 
 
 def enforcement(results: Mapping[str, Results]) -> Figure:
-    """Visits per enterprise a year, incident response, and team utilisation."""
-    fig = _figure(14, 4.8)
-    hist, ecdf, teams = fig.subplots(1, 3, width_ratios=[1, 1, 1.2])
+    """Visits per enterprise a year, incident response, and team utilisation (one legend
+    for the scenarios, above the panels; the team panel grows with the number of teams)."""
+    rows = []
+    for i, r in enumerate(results.values()):
+        s = r.summary[r.summary.metric == "team_utilisation"]
+        s = s[s.scope.str.startswith("team:")].dropna(subset=["mean"])
+        rows += [(scope[5:], m, i) for scope, m in zip(s.scope, s["mean"], strict=True)]
+    rows.sort(key=lambda row: (row[2], -row[1]))
+    team_height = 0.8 + 0.2 * max(len(rows), 3)
+    fig = _figure(13, 4.6 + team_height)
+    axes = fig.subplot_mosaic(
+        [["hist", "ecdf"], ["teams", "teams"]], height_ratios=[4.0, team_height]
+    )
+    hist, ecdf, teams = axes["hist"], axes["ecdf"], axes["teams"]
     top = max(
         np.nanmax(_mean_percentiles(r.distributions, "visits_per_enterprise_per_year"))
         for r in results.values()
     )
     first = next(iter(results.values())).scenario
     step = first.demand.days_per_year / first.working_days  # one visit in the run, a year
-    bins = (np.arange(0, math.ceil(top / step) + 2) - 0.5) * step
-    for i, (name, r) in enumerate(results.items()):
+    count = math.ceil(top / step + 1e-9) + 1
+    bins = np.arange(0, count + 1) * step  # bin k: exactly k visits in the run, from 0
+    for i, r in enumerate(results.values()):
         per_firm = _mean_percentiles(r.distributions, "visits_per_enterprise_per_year")
         hist.hist(
-            per_firm,
+            np.clip(per_firm + 1e-9 * step, 0, None),  # k visits fall in bin k, not k - 1
             bins=bins,
             weights=np.full(101, 1 / 101),
             histtype="step",
             lw=2,
             color=COLOURS[i],
-            label=name,
         )
         response = _mean_percentiles(r.distributions, "response_min")
-        ecdf.plot(response, np.linspace(0, 1, 101), color=COLOURS[i], lw=2, label=name)
-    hist.set_xlabel("routine visits per enterprise per year")
+        ecdf.plot(response, np.linspace(0, 1, 101), color=COLOURS[i], lw=2)
+    hist.set_xlim(0, bins[-1])
+    ticks = bins if count <= 12 else bins[:: math.ceil(count / 12)]
+    hist.set_xticks(ticks, [f"{t:.0f}" if abs(t - round(t)) < 0.05 else f"{t:.1f}" for t in ticks])
+    hist.set_xlabel(
+        "routine visits per enterprise per year "
+        f"(bins: 0, 1, 2 … visits in the {first.working_days}-working-day run)"
+    )
     hist.set_ylabel("share of enterprises")
     hist.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
     hist.set_title("Visits to enterprises")
-    hist.legend(loc="upper right")
-    for limit, height in ((15, 0.1), (30, 0.03)):
+    for limit in (15, 30):
         ecdf.axvline(limit, color="grey", ls="--", lw=1)
         ecdf.annotate(
             f"{limit} min",
-            (limit, height),
+            (limit, 0.02),
+            xycoords=("data", "axes fraction"),
             xytext=(3, 0),
             textcoords="offset points",
             fontsize=8,
@@ -542,28 +698,22 @@ def enforcement(results: Mapping[str, Results]) -> Figure:
     ecdf.set_ylim(0, 1)
     p97 = max(_mean_percentiles(r.distributions, "response_min")[97] for r in results.values())
     ecdf.set_xlim(0, max(60.0, 1.1 * p97))  # the last few percent wait overnight
-    ecdf.legend(loc="lower right")
-    rows = []
-    for i, r in enumerate(results.values()):
-        s = r.summary[r.summary.metric == "team_utilisation"]
-        s = s[s.scope.str.startswith("team:")].dropna(subset=["mean"])
-        rows += [(scope[5:], m, i) for scope, m in zip(s.scope, s["mean"], strict=True)]
-    rows.sort(key=lambda row: (row[2], -row[1]))
     y = np.arange(len(rows))
     teams.barh(y, [r[1] for r in rows], color=[COLOURS[r[2]] for r in rows])
-    teams.set_yticks(y, [r[0] for r in rows], fontsize=7)
-    teams.invert_yaxis()
+    teams.set_yticks(y, [r[0] for r in rows], fontsize=8)
+    teams.set_ylim(len(rows) - 0.5, -0.5)
     teams.set_xlim(0, 1)
     teams.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
     teams.set_xlabel("crew time driving or on site")
     teams.set_ylabel("team")
-    teams.legend(
-        handles=[
-            matplotlib.patches.Patch(color=COLOURS[i], label=name) for i, name in enumerate(results)
-        ],
-        loc="lower right",
-    )
     teams.set_title("Team utilisation")
+    fig.legend(
+        handles=[
+            Line2D([], [], color=COLOURS[i], lw=2, label=name) for i, name in enumerate(results)
+        ],
+        loc="outside upper center",
+        ncols=min(len(results), 4),
+    )
     return fig
 
 
@@ -612,15 +762,13 @@ def comparison(table: pd.DataFrame, metrics: Sequence[str]) -> Figure:
             color="#444444",
         )
     ax.axvline(0, color="black", lw=1)
-    ax.set_xscale("symlog", linthresh=10)  # ±10 % linear, larger changes compressed
-    ax.xaxis.set_major_formatter(
-        matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:+.0f}%" if v else "0%")
-    )
+    _percent_symlog(ax, [v for r in rows for v in r[2:5]])
     ax.set_yticks(y, [r[0] for r in rows], fontsize=8)
-    ax.invert_yaxis()
+    ax.set_ylim(len(rows) - 0.5, -0.5)
     ax.set_ylabel("metric (scope all)")
     ax.set_xlabel(
-        f"difference to {first}, % of its mean, 95 % interval (scale compressed beyond ±10 %)"
+        f"difference to {first}, % of its mean, 95 % interval "
+        "(linear within ±1 %, logarithmic beyond)"
     )
     ax.set_title("What changes (paired, same citizens)")
     if len(others) > 1:
@@ -634,23 +782,120 @@ def comparison(table: pd.DataFrame, metrics: Sequence[str]) -> Figure:
     return fig
 
 
+_PERCENT_TICKS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000)
+
+
+def _percent_symlog(ax, values: Sequence[float]) -> None:
+    """A symlog x axis in %: linear within ±1 %, logarithmic beyond, every tick labelled
+    (0, ±1, 2, 5, 10, 20, 50, 100 … %) up to the largest value."""
+    values = np.asarray([v for v in values if np.isfinite(v)], dtype=float)
+    low = min(float(values.min()) if len(values) else -1.0, -1.0)
+    high = max(float(values.max()) if len(values) else 1.0, 1.0)
+    ax.set_xscale("symlog", linthresh=1, linscale=0.5)
+    left = -min((t for t in _PERCENT_TICKS if t >= -low * 0.9999), default=_PERCENT_TICKS[-1])
+    right = min((t for t in _PERCENT_TICKS if t >= high * 0.9999), default=_PERCENT_TICKS[-1])
+    decades = math.log10(-left) + math.log10(right)
+    series = (1, 2, 5) if decades <= 7 else (1, 5) if decades <= 10 else (1,)
+    # about 1.5 in a decade keeps the 1, 2, 5 labels apart: the figure widens to give it
+    figure = ax.get_figure()
+    figure.set_figwidth(max(figure.get_figwidth(), min(4.5 + 1.5 * (decades + 1), 18.0)))
+    kept = [t for t in _PERCENT_TICKS if int(f"{t:e}"[0]) in series]  # labels that fit
+    ticks = [-t for t in kept if -t >= left] + [0] + [t for t in kept if t <= right]
+    ax.set_xlim(left * 1.15, right * 1.15)
+    ax.xaxis.set_major_locator(matplotlib.ticker.FixedLocator(sorted(ticks)))
+    ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
+    ax.xaxis.set_major_formatter(
+        matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:+g}%" if v else "0%")
+    )
+    ax.tick_params(axis="x", labelsize=8)
+    ax.grid(axis="x", color="#eeeeee", lw=0.8)
+    ax.set_axisbelow(True)
+
+
+def axis_label(path: str, scenario: Scenario | None = None) -> str:
+    """Words for a grid path: ``halls[0].windows[4].count`` → ``County hall, comprehensive
+    windows (count)`` (names and window skills from ``scenario``; without it, or where the
+    path does not resolve, ``hall 1, window group 5 (count)``)."""
+    from sim.scenario.overrides import resolve_path
+
+    parts = re.findall(r"([A-Za-z_]\w*)|\[([^\]]*)\]", path)
+    words = []
+    try:
+        loc = resolve_path(scenario.to_data(), path) if scenario is not None else None
+    except ValueError:
+        loc = None
+    if loc is not None:
+        node, field = scenario.to_data(), str(loc[-1])
+        for k, part in enumerate(loc[:-1]):
+            parent = loc[k - 1] if k else ""
+            node = node[part]
+            if isinstance(part, int) and isinstance(node, dict):
+                if "skills" in node and parent == "windows":
+                    skills = node["skills"]
+                    words.append(
+                        "comprehensive windows"
+                        if skills == "all"
+                        else f"{', '.join(str(d).replace('_', ' ') for d in skills)} windows"
+                    )
+                elif node.get("name") is not None:
+                    words.append(str(node["name"]))
+                else:
+                    words.append(f"{_singular(str(parent))} {part + 1}")
+            elif not isinstance(part, int) and not isinstance(node, list):
+                words.append(str(part).replace("_", " "))
+    else:
+        field = parts[-1][0] if parts and parts[-1][0] else path
+        for k, (name, index) in enumerate(parts[:-1]):
+            if name and not (k + 1 < len(parts) and parts[k + 1][1]):
+                words.append(name.replace("_", " "))
+            elif index:
+                before = parts[k - 1][0] if k else ""
+                key = int(index) + 1 if index.strip().isdigit() else index.strip()
+                single = "window group" if before == "windows" else _singular(before)
+                words.append(f"{single} {key}" if isinstance(key, int) else str(key))
+    field = field.replace("_", " ")
+    return f"{', '.join(words)} ({field})" if words else field
+
+
+def _singular(word: str) -> str:
+    word = word.replace("_", " ")
+    return word[:-1] if word.endswith("s") and not word.endswith("ss") else word
+
+
+def _clip_outliers(upper: np.ndarray, floor: float) -> float | None:
+    """A top for the y axis that leaves out extreme points: repeatedly, the highest upper
+    bound is extreme when it exceeds 3× the next one (and ``floor``); at most half the points
+    are left out. None when nothing is extreme."""
+    values = np.sort(upper[np.isfinite(upper)])[::-1]
+    cut = 0
+    while cut < len(values) // 2 and values[cut] > 3 * max(values[cut + 1], floor, 1e-9):
+        cut += 1
+    return None if cut == 0 else 1.15 * max(values[cut], floor)
+
+
 def sweep_lines(
     table: pd.DataFrame,
     grid: Sequence[str],
     metric: str,
     scope: str = "all",
     target: float | None = None,
+    scenario: Scenario | None = None,
 ) -> Figure:
     """``metric`` against the first grid axis, with its 95 % band; one line per value of the
-    second axis; the target as a dashed line."""
+    second axis; the target as a dashed line. Axes named in words (from ``scenario`` where
+    given). A point far above the rest is left off the axis and marked by an arrow with its
+    value, so the values near the target stay readable."""
     rows = table[(table.metric == metric) & (table.scope == scope)]
     x_axis = grid[0]
     series = rows.groupby(grid[1], sort=False) if len(grid) > 1 else [(None, rows)]
+    second = axis_label(grid[1], scenario) if len(grid) > 1 else None
     fig = _figure(8, 4.6)
     ax = fig.subplots()
+    parts = []
     for i, (value, part) in enumerate(series):
         part = part.sort_values(x_axis)
-        label = f"{grid[1]} = {value}" if value is not None else metric
+        parts.append(part)
+        label = f"{second} = {value}" if value is not None else metric
         ax.plot(part[x_axis], part["mean"], "o-", color=COLOURS[i % len(COLOURS)], label=label)
         ax.fill_between(
             part[x_axis],
@@ -671,11 +916,31 @@ def sweep_lines(
             ha="right",
             fontsize=8,
         )
-    ax.set_xlabel(x_axis)
+    ax.set_xlabel(axis_label(x_axis, scenario))
     ax.set_ylabel(f"{metric} ({METRICS[metric].description if metric in METRICS else ''})"[:90])
     where = f"the worst {scope[:-6]} at each point" if scope.endswith(":worst") else scope
     ax.set_title(f"{metric} across the sweep ({where}), 95 % interval")
-    ax.set_ylim(0, max(ax.get_ylim()[1], 1.0))  # a flat zero still gets a readable axis
+    upper = rows["ci_high"].fillna(rows["mean"]).to_numpy(dtype=float)
+    top = _clip_outliers(upper, target or 0.0)
+    ax.set_ylim(0, max(top or ax.get_ylim()[1], 1.0))  # a flat zero still gets a readable axis
+    if top is not None:
+        for i, part in enumerate(parts):
+            off = part[part["mean"] > top]
+            for x, m in zip(off[x_axis], off["mean"], strict=True):
+                ax.annotate(
+                    fmt(m, metric),
+                    (x, top),
+                    xytext=(0, -26),
+                    textcoords="offset points",
+                    ha="center",
+                    fontsize=8,
+                    color=COLOURS[i % len(COLOURS)],
+                    arrowprops={"arrowstyle": "->", "color": COLOURS[i % len(COLOURS)]},
+                    annotation_clip=False,
+                )
+        ax.set_title(
+            ax.get_title() + f"\naxis cut at {fmt(top, metric)}: arrows mark the points above it"
+        )
     if np.allclose(rows[x_axis], np.round(rows[x_axis])):
         ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     _legend_outside(ax)

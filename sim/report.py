@@ -98,6 +98,12 @@ def scenario_figures(results: dict[str, Results]) -> list[Figure]:
         )
     else:
         text = f"Mean round-trip travel per in-person matter {fmt(travel[0], 'travel_min')} min."
+    reps = min(int(r.replications["replication"].nunique()) for r in results.values())
+    text += (
+        f" By town: the mean with its 95 % interval over {reps} replications."
+        if reps > 1
+        else " By town: the mean of one replication, so no interval is drawn."
+    )
     figures.append(Figure("travel", text, plots.travel(results)))
     one = [_mean(r, "share_one_trip") for r in results.values()]
     figures.append(
@@ -128,6 +134,13 @@ def scenario_figures(results: dict[str, Results]) -> list[Figure]:
             )
         else:
             text = f"{name}: at every hall at least 90 % of visits are served without waiting."
+        idle = [h for h in halls if not _mean(r, "visits", f"hall:{h}") > 0]
+        text += f" All {len(halls)} halls are shown, sorted by the 90th-percentile wait"
+        text += (
+            "; without visits (no wait to show): " + ", ".join(idle) + "."
+            if idle
+            else "; every hall had visits."
+        )
         figures.append(Figure(f"waiting{suffix}", text, plots.waiting(r)))
         queue = r.profiles.groupby(["hall", "clock_min"])["queue_mean"].mean()
         (hall, at), peak = queue.idxmax(), queue.max()
@@ -240,9 +253,26 @@ def _sweep_scope(table: pd.DataFrame, grid: list[str], metric: str) -> str:
     return hall if hall and metric in METRICS and "hall" in METRICS[metric].scopes else "all"
 
 
-def sweep_figures(table: pd.DataFrame, grid: list[str], targets: list[Target]) -> list[Figure]:
+def _sweep_scenario(folder: Path) -> Scenario | None:
+    """A scenario of the sweep (its first saved point), to name the swept fields; None if
+    the folder has none."""
+    for path in sorted((folder / "points").glob("*/scenario.resolved.yaml")):
+        try:
+            return load_scenario(path)
+        except Exception:  # noqa: BLE001 - a point that no longer loads: raw paths instead
+            return None
+    return None
+
+
+def sweep_figures(
+    table: pd.DataFrame,
+    grid: list[str],
+    targets: list[Target],
+    scenario: Scenario | None = None,
+) -> list[Figure]:
     """Without targets: wait p90 and travel across the sweep. With targets: each target's
-    metric at the worst hall (team) of every point, and the verdict as caption."""
+    metric at the worst hall (team) of every point, and the verdict as caption. ``scenario``
+    (one of the sweep's points) names the swept fields in words."""
     figures = []
     for target in targets:
         judged = judge(table, grid, target)
@@ -250,7 +280,9 @@ def sweep_figures(table: pd.DataFrame, grid: list[str], targets: list[Target]) -
             continue
         scope = f"{target.kind}:worst" if target.kind != "all" else "all"
         rows = judged.assign(metric=target.metric, scope=scope)
-        figure = plots.sweep_lines(rows, grid, target.metric, scope=scope, target=target.value)
+        figure = plots.sweep_lines(
+            rows, grid, target.metric, scope=scope, target=target.value, scenario=scenario
+        )
         figures.append(Figure(f"sweep-{target.metric}", verdict(judged, grid, target), figure))
     for metric in [] if targets else ["wait_min_p90", "travel_min"]:
         scope = _sweep_scope(table, grid, metric)
@@ -258,13 +290,13 @@ def sweep_figures(table: pd.DataFrame, grid: list[str], targets: list[Target]) -
         if rows["mean"].isna().all():
             continue
         best = rows.loc[rows["mean"].idxmin()]
-        where = ", ".join(f"{g} = {best[g]}" for g in grid)
+        where = ", ".join(f"{plots.axis_label(g, scenario)} = {best[g]}" for g in grid)
         place = "" if scope == "all" else f" at {scope[5:]}"
         if fmt(rows["mean"].min(), metric) == fmt(rows["mean"].max(), metric):
             caption = f"{metric}{place} is {fmt(best['mean'], metric)} at every point."
         else:
             caption = f"{metric}{place} is lowest, {fmt(best['mean'], metric)}, with {where}."
-        figure = plots.sweep_lines(table, grid, metric, scope=scope)
+        figure = plots.sweep_lines(table, grid, metric, scope=scope, scenario=scenario)
         figures.append(Figure(f"sweep-{metric}", caption, figure))
     return figures
 
@@ -371,7 +403,7 @@ def write_report(folder: str | Path, targets: list[Target] | None = None) -> Pat
         table = pd.read_csv(folder / "sweep.csv")
         grid = [c for c in table.columns[1 : list(table.columns).index("metric")]]
         targets = targets or []
-        figures = sweep_figures(table, grid, targets)
+        figures = sweep_figures(table, grid, targets, _sweep_scenario(folder))
         judged = [(t, judge(table, grid, t)) for t in targets]
         return _write(
             folder,
