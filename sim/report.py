@@ -332,8 +332,7 @@ def _write(
     figures: list[Figure],
 ) -> Path:
     images = folder / "figures"
-    for f in figures:
-        plots.save(f.figure, images, f.name)
+    plots.save_all([(f.figure, f.name) for f in figures], images)
     body = [f"<h1>{html.escape(title)}</h1>"] + [f"<p>{html.escape(p)}</p>" for p in intro]
     md = [f"# {title}", ""] + [p + "\n" for p in intro]
     for heading, table in tables:
