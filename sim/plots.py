@@ -26,6 +26,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from sim.experiment import Results
+from sim.i18n import field_words, join, metric_name
+from sim.i18n import t as tr
 from sim.metrics import METRICS, fmt
 from sim.model.geography import CountyMap
 from sim.scenario import Scenario
@@ -196,22 +198,22 @@ def _legend_outside(ax, **kwargs) -> None:
 # --- map ------------------------------------------------------------------------------------
 
 
-def county_map(scenarios: Mapping[str, Scenario]) -> Figure:
+def county_map(scenarios: Mapping[str, Scenario], lang: str = "en") -> Figure:
     """Seat, towns (sized by population), halls, and which hall serves each town's approval
     items; one panel per scenario, side by side."""
     n = len(scenarios)
     fig = _figure(7.6 * n, 6.0)
     axes = fig.subplots(1, n, squeeze=False)[0]
     panels = {
-        ax: _map_panel(ax, name, scenario)
+        ax: _map_panel(ax, name, scenario, lang)
         for ax, (name, scenario) in zip(axes, scenarios.items(), strict=True)
     }
     with matplotlib.rc_context(_style()):  # measured in the fonts the figure is saved with
-        _place_map_labels(fig, panels)
+        _place_map_labels(fig, panels, lang)
     return fig
 
 
-def _map_panel(ax, name: str, scenario: Scenario) -> tuple[list, list]:
+def _map_panel(ax, name: str, scenario: Scenario, lang: str = "en") -> tuple[list, list]:
     geo = scenario.geography
     county = CountyMap(scenario)
     xy = {t.name: (t.x_km, t.y_km) for t in geo.towns} | {"seat": (geo.seat.x_km, geo.seat.y_km)}
@@ -262,10 +264,12 @@ def _map_panel(ax, name: str, scenario: Scenario) -> tuple[list, list]:
     ax.set_aspect("equal", adjustable="datalim")  # fills the space the layout gives it
     ax.margins(0.12)
     ax.set_title(name)
-    ax.set_xlabel("east (km)")
-    ax.set_ylabel("north (km)")
+    ax.set_xlabel(tr("map_east", lang))
+    ax.set_ylabel(tr("map_north", lang))
     handles = [
-        Line2D([], [], marker="*", ls="", color="gold", mec="black", ms=12, label="county seat")
+        Line2D(
+            [], [], marker="*", ls="", color="gold", mec="black", ms=12, label=tr("map_seat", lang)
+        )
     ]
     handles += [
         Line2D(
@@ -276,7 +280,7 @@ def _map_panel(ax, name: str, scenario: Scenario) -> tuple[list, list]:
             color=c,
             mec="black",
             ms=8,
-            label=f"{scenario.halls[h].name}: approvals",
+            label=tr("map_hall", lang, hall=scenario.halls[h].name),
         )
         for h, c in serving.items()
     ]
@@ -289,7 +293,7 @@ def _map_panel(ax, name: str, scenario: Scenario) -> tuple[list, list]:
             color="#dddddd",
             mec="#555555",
             ms=8,
-            label="town (size: population)",
+            label=tr("map_town", lang),
         )
     )
     ax.legend(
@@ -297,7 +301,7 @@ def _map_panel(ax, name: str, scenario: Scenario) -> tuple[list, list]:
         loc="upper left",
         bbox_to_anchor=(1.02, 1.0),
         fontsize=8,
-        title="who serves approvals",
+        title=tr("map_legend", lang),
         title_fontsize=8,
     )
     labels = [(t.name, x, y, r) for t, (x, y, r) in zip(geo.towns, marks, strict=False)]
@@ -325,7 +329,7 @@ def _overlap(a, b) -> float:
     return max(w, 0.0) * max(h, 0.0)
 
 
-def _place_map_labels(fig: Figure, panels: dict) -> None:
+def _place_map_labels(fig: Figure, panels: dict, lang: str = "en") -> None:
     """Scale bar in the emptiest corner, then each town's label at the first of 8 positions
     around it (then twice as far) whose rendered box overlaps no placed label, marker or the
     scale bar and stays inside the axes; where none is free, the one overlapping least."""
@@ -342,7 +346,7 @@ def _place_map_labels(fig: Figure, panels: dict) -> None:
         for x, y, r in marks:
             px, py = to_px((x, y))
             boxes.append((px - r * scale, py - r * scale, px + r * scale, py + r * scale))
-        boxes += _scale_bar(ax, renderer, [to_px((x, y)) for x, y, _ in marks])
+        boxes += _scale_bar(ax, renderer, [to_px((x, y)) for x, y, _ in marks], lang)
         order = sorted(
             range(len(labels)),
             key=lambda i: (
@@ -381,7 +385,7 @@ def _place_map_labels(fig: Figure, panels: dict) -> None:
             boxes.append(box)
 
 
-def _scale_bar(ax, renderer, points) -> list[tuple[float, float, float, float]]:
+def _scale_bar(ax, renderer, points, lang: str = "en") -> list[tuple[float, float, float, float]]:
     """A scale bar (a round length near a fifth of the axes' width) in the corner of the axes
     with the fewest points (display coordinates) near it; returns its display boxes."""
     x0, x1 = ax.get_xlim()
@@ -403,7 +407,7 @@ def _scale_bar(ax, renderer, points) -> list[tuple[float, float, float, float]]:
     bar_y = y0 + level * (y1 - y0)
     (line,) = ax.plot([bar_x, bar_x + bar], [bar_y, bar_y], color="black", lw=3, zorder=4)
     text = ax.annotate(
-        f"{bar:g} km",
+        tr("km", lang, value=bar),
         (bar_x + bar / 2, bar_y),
         xytext=(0, 4),
         textcoords="offset points",
@@ -417,7 +421,7 @@ def _scale_bar(ax, renderer, points) -> list[tuple[float, float, float, float]]:
 # --- citizens ---------------------------------------------------------------------------------
 
 
-def travel(results: Mapping[str, Results]) -> Figure:
+def travel(results: Mapping[str, Results], lang: str = "en") -> Figure:
     """Distribution of round-trip travel per matter, and mean travel per town with its 95 %
     interval over replications (towns on the y axis, nearest to the county seat first)."""
     first = next(iter(results.values())).scenario
@@ -429,9 +433,9 @@ def travel(results: Mapping[str, Results]) -> Figure:
     for i, (name, r) in enumerate(results.items()):
         values = _mean_percentiles(r.distributions, "travel_min")
         left.plot(values, np.linspace(0, 1, 101), color=COLOURS[i], lw=2, label=name)
-    left.set_xlabel("round-trip travel per in-person matter, all trips (minutes)")
-    left.set_ylabel("share of matters with at most this travel")
-    left.set_title("Travel per matter (cumulative)")
+    left.set_xlabel(tr("travel_x", lang))
+    left.set_ylabel(tr("travel_y", lang))
+    left.set_title(tr("travel_title", lang))
     left.set_ylim(0, 1)
     left.set_xlim(left=0)
     left.legend(loc="lower right")
@@ -458,24 +462,21 @@ def travel(results: Mapping[str, Results]) -> Figure:
         right.plot(mean, y, "o", color=COLOURS[i], ms=5, label=name)
     right.set_yticks(
         np.arange(len(towns)),
-        [f"{t} ({seat_km[j]:.0f} km)" for t, j in zip(towns, order, strict=True)],
+        [tr("town_km", lang, town=n, km=seat_km[j]) for n, j in zip(towns, order, strict=True)],
         fontsize=8,
     )
     right.set_ylim(len(towns) - 0.5, -0.5)  # nearest at the top
     right.grid(axis="y", color="#eeeeee", lw=0.8)
     right.set_axisbelow(True)
     right.set_xlim(left=0)
-    right.set_xlabel(
-        "mean round-trip travel per matter (minutes)"
-        + (", 95 % interval over replications" if intervals else "; one replication: no interval")
-    )
-    right.set_ylabel("town (road distance from the county seat)")
-    right.set_title("Travel by town, nearest to the county seat first")
+    right.set_xlabel(tr("town_x", lang) + tr("with_ci" if intervals else "no_ci", lang))
+    right.set_ylabel(tr("town_y", lang))
+    right.set_title(tr("town_title", lang))
     _legend_outside(right)
     return fig
 
 
-def trips(results: Mapping[str, Results]) -> Figure:
+def trips(results: Mapping[str, Results], lang: str = "en") -> Figure:
     """Shares of completed in-person matters done in 1, 2 and 3 or more trips."""
     fig = _figure(7.5, 0.9 + 0.55 * len(results))
     ax = fig.subplots()
@@ -487,7 +488,11 @@ def trips(results: Mapping[str, Results]) -> Figure:
         shares.append((one, two, max(0.0, 1 - one - two)))
     left = np.zeros(len(names))
     for k, (label, colour) in enumerate(
-        zip(("1 trip", "2 trips", "3 or more"), ("#2ca02c", "#ff7f0e", "#d62728"), strict=True)
+        zip(
+            (tr("trips_1", lang), tr("trips_2", lang), tr("trips_3", lang)),
+            ("#2ca02c", "#ff7f0e", "#d62728"),
+            strict=True,
+        )
     ):
         values = np.array([s[k] for s in shares])
         ax.barh(names, values, left=left, color=colour, label=label)
@@ -499,9 +504,9 @@ def trips(results: Mapping[str, Results]) -> Figure:
         left += values
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
-    ax.set_xlabel("share of completed in-person matters")
-    ax.set_ylabel("scenario")
-    ax.set_title("Trips needed to finish a matter")
+    ax.set_xlabel(tr("trips_x", lang))
+    ax.set_ylabel(tr("scenario", lang))
+    ax.set_title(tr("trips_title", lang))
     ax.invert_yaxis()
     _legend_outside(ax)
     return fig
@@ -519,29 +524,29 @@ def daily_means(result: Results) -> pd.DataFrame:
     return means
 
 
-def daily(results: Mapping[str, Results]) -> Figure:
+def daily(results: Mapping[str, Results], lang: str = "en") -> Figure:
     """Requests per working day (all channels) and the mean wait of each day's hall visits,
     means over replications, against the date where every scenario has a date range (else
     the working day's number)."""
     fig = _figure(11, 5.6)
     top, bottom = fig.subplots(2, 1, sharex=True)
     tables = {name: daily_means(r) for name, r in results.items()}
-    dated = all(t["date"].notna().all() for t in tables.values())
-    for i, (name, t) in enumerate(tables.items()):
-        x = t["date"].to_numpy() if dated else t.index.to_numpy()
+    dated = all(d["date"].notna().all() for d in tables.values())
+    for i, (name, d) in enumerate(tables.items()):
+        x = d["date"].to_numpy() if dated else d.index.to_numpy()
         lw = 1.2 + 1.6 * (len(tables) - 1 - i) / max(len(tables) - 1, 1)  # equal lines show
-        top.plot(x, t["requests"], color=COLOURS[i], lw=lw, label=name)
-        bottom.plot(x, t["wait_min_mean"], color=COLOURS[i], lw=lw, label=name)
+        top.plot(x, d["requests"], color=COLOURS[i], lw=lw, label=name)
+        bottom.plot(x, d["wait_min_mean"], color=COLOURS[i], lw=lw, label=name)
     if dated:
         locator = matplotlib.dates.AutoDateLocator()
         bottom.xaxis.set_major_locator(locator)
         bottom.xaxis.set_major_formatter(matplotlib.dates.ConciseDateFormatter(locator))
-    top.set_ylabel("requests per day")
-    top.set_title("Requests per working day (all channels, online included)")
+    top.set_ylabel(tr("daily_requests", lang))
+    top.set_title(tr("daily_title", lang))
     top.set_ylim(bottom=0)
-    bottom.set_ylabel("mean wait per visit (min)")
-    bottom.set_xlabel("date (working days only)" if dated else "working day")
-    bottom.set_title("Wait per hall visit, by the day of the visit")
+    bottom.set_ylabel(tr("daily_wait", lang))
+    bottom.set_xlabel(tr("daily_dated" if dated else "daily_day", lang))
+    bottom.set_title(tr("daily_wait_title", lang))
     bottom.set_ylim(bottom=0)
     top.xaxis.set_tick_params(labelbottom=True)
     top.set_xlabel(bottom.get_xlabel())
@@ -549,7 +554,7 @@ def daily(results: Mapping[str, Results]) -> Figure:
     return fig
 
 
-def waiting(result: Results, top: int | None = None) -> Figure:
+def waiting(result: Results, top: int | None = None, lang: str = "en") -> Figure:
     """Wait per visit at every hall: mean (circle) and 90th percentile (diamond), each with
     its 95 % interval over replications, halls sorted by the 90th percentile (longest first);
     halls without visits listed at the bottom. ``top``: only the ``top`` halls with the
@@ -570,13 +575,13 @@ def waiting(result: Results, top: int | None = None) -> Figure:
     served.sort(key=lambda h: (-np.nan_to_num(stats[h][1][0]), -stats[h][0][0]))
     left_out = served[top:] if top is not None else []
     shown = served[: len(served) - len(left_out)]
-    labels = shown + [f"{h} — no visits" for h in idle]
+    labels = shown + [tr("no_visits", lang, hall=h) for h in idle]
     fig = _figure(9, 1.6 + 0.26 * max(len(labels), 3))
     ax = fig.subplots()
     y = np.arange(len(labels))
     intervals = False
     for k, (marker, colour, label) in enumerate(
-        (("o", COLOURS[0], "mean"), ("D", COLOURS[1], "90th percentile"))
+        (("o", COLOURS[0], tr("mean", lang)), ("D", COLOURS[1], tr("p90", lang)))
     ):
         mean = np.array([stats[h][k][0] for h in shown], dtype=float)
         low = np.array([stats[h][k][1] for h in shown], dtype=float)
@@ -601,23 +606,19 @@ def waiting(result: Results, top: int | None = None) -> Figure:
     ax.grid(axis="y", color="#eeeeee", lw=0.8)
     ax.set_axisbelow(True)
     ax.set_xlim(left=0, right=max(ax.get_xlim()[1], 1.0))
-    ax.set_xlabel(
-        "wait per visit, from ticket to window (minutes)"
-        + (", 95 % interval over replications" if intervals else "; one replication: no interval")
-    )
-    ax.set_ylabel("hall (longest 90th percentile first)")
-    title = f"Waiting at all {len(halls)} halls — {result.scenario.name}"
+    ax.set_xlabel(tr("wait_x", lang) + tr("with_ci" if intervals else "no_ci", lang))
+    ax.set_ylabel(tr("wait_y", lang))
+    title = tr("wait_title", lang, n=len(halls), name=result.scenario.name)
     if left_out:
-        title = (
-            f"Waiting at the {len(shown)} halls with the longest 90th percentile "
-            f"({len(left_out)} shorter left out) — {result.scenario.name}"
+        title = tr(
+            "wait_title_top", lang, shown=len(shown), left=len(left_out), name=result.scenario.name
         )
     ax.set_title(title)
     _legend_outside(ax)
     return fig
 
 
-def queue_by_hour(result: Results, top: int = 5) -> Figure:
+def queue_by_hour(result: Results, top: int = 5, lang: str = "en") -> Figure:
     """Number waiting over the working day at the busiest halls: mean over days and
     replications, band from the 10th to the 90th percentile across days."""
     prof = result.profiles
@@ -634,7 +635,7 @@ def queue_by_hour(result: Results, top: int = 5) -> Figure:
     for (_, end), (start, _) in zip(intervals[:-1], intervals[1:], strict=True):
         ax.axvspan(end, start, color="#eeeeee", zorder=0)  # the break: no window serves
         ax.annotate(
-            "break: no window serves",
+            tr("break", lang),
             ((end + start) / 2, 0.98),
             xycoords=("data", "axes fraction"),
             ha="center",
@@ -643,24 +644,20 @@ def queue_by_hour(result: Results, top: int = 5) -> Figure:
             color="#555555",
         )
     ticks = np.unique(mean.index.get_level_values("clock_min"))[::2]
-    ax.set_xticks(ticks, [_clock(t) for t in ticks])
-    ax.set_xlabel("time of day")
-    ax.set_ylabel("citizens waiting")
+    ax.set_xticks(ticks, [_clock(k) for k in ticks])
+    ax.set_xlabel(tr("time_of_day", lang))
+    ax.set_ylabel(tr("waiting_citizens", lang))
     halls = prof["hall"].nunique()
     ax.set_title(
-        f"Queue over the working day — {result.scenario.name}"
-        + (
-            f"\nthe {len(busiest)} of {halls} halls with the longest mean queue"
-            if halls > top
-            else ""
-        )
+        tr("queue_title", lang, name=result.scenario.name)
+        + (tr("queue_top", lang, n=len(busiest), halls=halls) if halls > top else "")
     )
     ax.set_ylim(bottom=0)
-    _legend_outside(ax, title="band: 10–90 % of days")
+    _legend_outside(ax, title=tr("queue_band", lang))
     return fig
 
 
-def utilisation_heatmap(result: Results) -> Figure:
+def utilisation_heatmap(result: Results, lang: str = "en") -> Figure:
     """Share of each hall's windows busy, by time of day (mean over days and replications)."""
     busy = result.profiles.groupby(["hall", "clock_min"])["busy_share"].mean().unstack()
     busy = busy.loc[busy.max(axis=1).sort_values(ascending=False).index]
@@ -672,13 +669,13 @@ def utilisation_heatmap(result: Results) -> Figure:
     ax.set_yticks(range(len(busy)), busy.index, fontsize=8)
     ticks = range(0, busy.shape[1], 2)
     ax.set_xticks(ticks, [_clock(busy.columns[i]) for i in ticks], fontsize=8)
-    ax.set_xlabel("time of day (start of half hour)")
-    ax.set_ylabel("hall")
-    ax.set_title(f"Window utilisation by hour — {result.scenario.name}")
+    ax.set_xlabel(tr("half_hour", lang))
+    ax.set_ylabel(tr("hall", lang))
+    ax.set_title(tr("util_title", lang, name=result.scenario.name))
     fig.colorbar(
         image,
         ax=ax,
-        label="share of windows serving",
+        label=tr("util_bar", lang),
         format=matplotlib.ticker.PercentFormatter(1.0),
     )
     return fig
@@ -687,7 +684,7 @@ def utilisation_heatmap(result: Results) -> Figure:
 # --- enforcement ----------------------------------------------------------------------------
 
 
-def enforcement(results: Mapping[str, Results]) -> Figure:
+def enforcement(results: Mapping[str, Results], lang: str = "en") -> Figure:
     """Visits per enterprise a year, incident response, and team utilisation (one legend
     for the scenarios, above the panels; the team panel grows with the number of teams)."""
     rows = []
@@ -724,18 +721,15 @@ def enforcement(results: Mapping[str, Results]) -> Figure:
         ecdf.plot(response, np.linspace(0, 1, 101), color=COLOURS[i], lw=2)
     hist.set_xlim(0, bins[-1])
     ticks = bins if count <= 12 else bins[:: math.ceil(count / 12)]
-    hist.set_xticks(ticks, [f"{t:.0f}" if abs(t - round(t)) < 0.05 else f"{t:.1f}" for t in ticks])
-    hist.set_xlabel(
-        "routine visits per enterprise per year "
-        f"(bins: 0, 1, 2 … visits in the {first.working_days}-working-day run)"
-    )
-    hist.set_ylabel("share of enterprises")
+    hist.set_xticks(ticks, [f"{k:.0f}" if abs(k - round(k)) < 0.05 else f"{k:.1f}" for k in ticks])
+    hist.set_xlabel(tr("enf_x", lang, days=first.working_days))
+    hist.set_ylabel(tr("enf_y", lang))
     hist.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
-    hist.set_title("Visits to enterprises")
+    hist.set_title(tr("enf_title", lang))
     for limit in (15, 30):
         ecdf.axvline(limit, color="grey", ls="--", lw=1)
         ecdf.annotate(
-            f"{limit} min",
+            tr("minutes", lang, value=limit),
             (limit, 0.02),
             xycoords=("data", "axes fraction"),
             xytext=(3, 0),
@@ -743,9 +737,9 @@ def enforcement(results: Mapping[str, Results]) -> Figure:
             fontsize=8,
             color="grey",
         )
-    ecdf.set_xlabel("response: report to crew on site (minutes)")
-    ecdf.set_ylabel("share of incidents answered within")
-    ecdf.set_title("Incident response (cumulative)")
+    ecdf.set_xlabel(tr("resp_x", lang))
+    ecdf.set_ylabel(tr("resp_y", lang))
+    ecdf.set_title(tr("resp_title", lang))
     ecdf.set_ylim(0, 1)
     p97 = max(_mean_percentiles(r.distributions, "response_min")[97] for r in results.values())
     ecdf.set_xlim(0, max(60.0, 1.1 * p97))  # the last few percent wait overnight
@@ -755,9 +749,9 @@ def enforcement(results: Mapping[str, Results]) -> Figure:
     teams.set_ylim(len(rows) - 0.5, -0.5)
     teams.set_xlim(0, 1)
     teams.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
-    teams.set_xlabel("crew time driving or on site")
-    teams.set_ylabel("team")
-    teams.set_title("Team utilisation")
+    teams.set_xlabel(tr("team_x", lang))
+    teams.set_ylabel(tr("team", lang))
+    teams.set_title(tr("team_title", lang))
     fig.legend(
         handles=[
             Line2D([], [], color=COLOURS[i], lw=2, label=name) for i, name in enumerate(results)
@@ -771,7 +765,7 @@ def enforcement(results: Mapping[str, Results]) -> Figure:
 # --- comparison and sweep ---------------------------------------------------------------------
 
 
-def comparison(table: pd.DataFrame, metrics: Sequence[str]) -> Figure:
+def comparison(table: pd.DataFrame, metrics: Sequence[str], lang: str = "en") -> Figure:
     """Paired differences to the first scenario, as % of its mean, with 95 % intervals."""
     everything = table[table.scope == "all"]
     first = everything.scenario.iloc[0]
@@ -814,14 +808,11 @@ def comparison(table: pd.DataFrame, metrics: Sequence[str]) -> Figure:
         )
     ax.axvline(0, color="black", lw=1)
     _percent_symlog(ax, [v for r in rows for v in r[2:5]])
-    ax.set_yticks(y, [r[0] for r in rows], fontsize=8)
+    ax.set_yticks(y, [metric_name(r[0], lang) for r in rows], fontsize=8)
     ax.set_ylim(len(rows) - 0.5, -0.5)
-    ax.set_ylabel("metric (scope all)")
-    ax.set_xlabel(
-        f"difference to {first}, % of its mean, 95 % interval "
-        "(linear within ±1 %, logarithmic beyond)"
-    )
-    ax.set_title("What changes (paired, same citizens)")
+    ax.set_ylabel(tr("cmp_y", lang))
+    ax.set_xlabel(tr("cmp_x", lang, first=first))
+    ax.set_title(tr("cmp_title", lang))
     if len(others) > 1:
         ax.legend(
             handles=[
@@ -863,7 +854,7 @@ def _percent_symlog(ax, values: Sequence[float]) -> None:
     ax.set_axisbelow(True)
 
 
-def axis_label(path: str, scenario: Scenario | None = None) -> str:
+def axis_label(path: str, scenario: Scenario | None = None, lang: str = "en") -> str:
     """Words for a grid path: ``halls[0].windows[4].count`` → ``County hall, comprehensive
     windows (count)`` (names and window skills from ``scenario``; without it, or where the
     path does not resolve, ``hall 1, window group 5 (count)``)."""
@@ -884,28 +875,42 @@ def axis_label(path: str, scenario: Scenario | None = None) -> str:
                 if "skills" in node and parent == "windows":
                     skills = node["skills"]
                     words.append(
-                        "comprehensive windows"
+                        tr("comprehensive", lang)
                         if skills == "all"
-                        else f"{', '.join(str(d).replace('_', ' ') for d in skills)} windows"
+                        else tr(
+                            "skill_windows",
+                            lang,
+                            skills=join((str(d).replace("_", " ") for d in skills), lang),
+                        )
                     )
                 elif node.get("name") is not None:
                     words.append(str(node["name"]))
                 else:
-                    words.append(f"{_singular(str(parent))} {part + 1}")
+                    words.append(_numbered(str(parent), part + 1, lang))
             elif not isinstance(part, int) and not isinstance(node, list):
-                words.append(str(part).replace("_", " "))
+                words.append(field_words(str(part), lang))
     else:
         field = parts[-1][0] if parts and parts[-1][0] else path
         for k, (name, index) in enumerate(parts[:-1]):
             if name and not (k + 1 < len(parts) and parts[k + 1][1]):
-                words.append(name.replace("_", " "))
+                words.append(field_words(name, lang))
             elif index:
                 before = parts[k - 1][0] if k else ""
                 key = int(index) + 1 if index.strip().isdigit() else index.strip()
-                single = "window group" if before == "windows" else _singular(before)
-                words.append(f"{single} {key}" if isinstance(key, int) else str(key))
-    field = field.replace("_", " ")
-    return f"{', '.join(words)} ({field})" if words else field
+                if not isinstance(key, int):
+                    words.append(str(key))
+                elif before == "windows":
+                    words.append(tr("numbered", lang, what=tr("window_group", lang), n=key))
+                else:
+                    words.append(_numbered(before, key, lang))
+    field = field_words(field, lang)
+    return tr("axis", lang, words=join(words, lang), field=field) if words else field
+
+
+def _numbered(plural: str, n: int, lang: str) -> str:
+    """``hall 2`` / ``第2大厅``: the n-th of a list named by its plural field name."""
+    what = field_words(plural, lang) if lang == "zh" else _singular(plural)
+    return tr("numbered", lang, what=what, n=n)
 
 
 def _singular(word: str) -> str:
@@ -931,6 +936,7 @@ def sweep_lines(
     scope: str = "all",
     target: float | None = None,
     scenario: Scenario | None = None,
+    lang: str = "en",
 ) -> Figure:
     """``metric`` against the first grid axis, with its 95 % band; one line per value of the
     second axis; the target as a dashed line. Axes named in words (from ``scenario`` where
@@ -939,14 +945,14 @@ def sweep_lines(
     rows = table[(table.metric == metric) & (table.scope == scope)]
     x_axis = grid[0]
     series = rows.groupby(grid[1], sort=False) if len(grid) > 1 else [(None, rows)]
-    second = axis_label(grid[1], scenario) if len(grid) > 1 else None
+    second = axis_label(grid[1], scenario, lang) if len(grid) > 1 else None
     fig = _figure(8, 4.6)
     ax = fig.subplots()
     parts = []
     for i, (value, part) in enumerate(series):
         part = part.sort_values(x_axis)
         parts.append(part)
-        label = f"{second} = {value}" if value is not None else metric
+        label = f"{second} = {value}" if value is not None else metric_name(metric, lang)
         ax.plot(part[x_axis], part["mean"], "o-", color=COLOURS[i % len(COLOURS)], label=label)
         ax.fill_between(
             part[x_axis],
@@ -959,7 +965,7 @@ def sweep_lines(
     if target is not None:
         ax.axhline(target, color="black", ls="--", lw=1)
         ax.annotate(
-            f"target {target:g}",
+            tr("target", lang, value=target),
             (1, target),
             xycoords=("axes fraction", "data"),
             xytext=(-4, 4),
@@ -967,10 +973,21 @@ def sweep_lines(
             ha="right",
             fontsize=8,
         )
-    ax.set_xlabel(axis_label(x_axis, scenario))
-    ax.set_ylabel(f"{metric} ({METRICS[metric].description if metric in METRICS else ''})"[:90])
-    where = f"the worst {scope[:-6]} at each point" if scope.endswith(":worst") else scope
-    ax.set_title(f"{metric} across the sweep ({where}), 95 % interval")
+    ax.set_xlabel(axis_label(x_axis, scenario, lang))
+    known = metric in METRICS
+    ax.set_ylabel(
+        tr(
+            "sweep_y",
+            lang,
+            metric=metric,
+            description=METRICS[metric].description if known else "",
+            label=metric_name(metric, lang),
+        )[:90]
+    )
+    where = _scope_words(scope, lang)
+    ax.set_title(
+        tr("sweep_fig_title", lang, metric=metric, where=where, label=metric_name(metric, lang))
+    )
     upper = rows["ci_high"].fillna(rows["mean"]).to_numpy(dtype=float)
     top = _clip_outliers(upper, target or 0.0)
     ax.set_ylim(0, max(top or ax.get_ylim()[1], 1.0))  # a flat zero still gets a readable axis
@@ -989,9 +1006,7 @@ def sweep_lines(
                     arrowprops={"arrowstyle": "->", "color": COLOURS[i % len(COLOURS)]},
                     annotation_clip=False,
                 )
-        ax.set_title(
-            ax.get_title() + f"\naxis cut at {fmt(top, metric)}: arrows mark the points above it"
-        )
+        ax.set_title(ax.get_title() + tr("sweep_cut", lang, value=fmt(top, metric)))
     if np.allclose(rows[x_axis], np.round(rows[x_axis])):
         ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     _legend_outside(ax)
@@ -1006,6 +1021,21 @@ def _unit(metric: str) -> str:
     return f" ({unit})" if unit and not (metric in METRICS and METRICS[metric].share) else ""
 
 
+def _metric_axis(metric: str, lang: str = "en") -> str:
+    """A metric on an axis: ``wait_min_mean (min)``; in Chinese its label with unit."""
+    return metric_name(metric, lang) if lang == "zh" else f"{metric}{_unit(metric)}"
+
+
+def _scope_words(scope: str, lang: str = "en") -> str:
+    """``all``, a hall's or team's name, or the worst hall (team) at each point."""
+    if scope.endswith(":worst"):
+        kind = scope[:-6]
+        return tr("sweep_worst", lang, kind=tr(f"kind_{kind}", lang) if lang == "zh" else kind)
+    if scope == "all":
+        return tr("sweep_all", lang)
+    return scope if lang == "en" else scope.split(":", 1)[-1]
+
+
 def search_path(
     candidates: pd.DataFrame,
     objective: str,
@@ -1013,6 +1043,7 @@ def search_path(
     target: float | None = None,
     chosen: str | None = None,
     unit: str = "hall",
+    lang: str = "en",
 ) -> Figure:
     """A staffing search, one point per simulated allocation in the order simulated: the
     objective (top) and the target metric at the worst chosen ``unit`` (bottom, when the
@@ -1092,16 +1123,35 @@ def search_path(
         t["objective_ci_high"].to_numpy(dtype=float),
         [COLOURS[0]] * len(t),
     )
-    top.set_ylabel(f"{objective}{_unit(objective)}")
-    top.set_title(f"Objective of each allocation simulated: {objective}, 95 % interval")
+    top.set_ylabel(_metric_axis(objective, lang))
+    top.set_title(tr("search_title", lang, objective=metric_name(objective, lang)))
     handles = [
-        Line2D([], [], marker="o", ls="", color=COLOURS[0], label="accepted step"),
-        Line2D([], [], marker="o", ls="", mfc="white", mec=COLOURS[0], label="rejected step"),
-        Line2D([], [], color="#bbbbbb", label="course of the search"),
+        Line2D([], [], marker="o", ls="", color=COLOURS[0], label=tr("accepted_step", lang)),
         Line2D(
-            [], [], marker="s", ls="", mfc="none", mec="#555555", ms=10, label="final selection"
+            [], [], marker="o", ls="", mfc="white", mec=COLOURS[0], label=tr("rejected_step", lang)
         ),
-        Line2D([], [], marker="o", ls="", mfc="none", mec="#ff7f0e", mew=2, ms=13, label="chosen"),
+        Line2D([], [], color="#bbbbbb", label=tr("course", lang)),
+        Line2D(
+            [],
+            [],
+            marker="s",
+            ls="",
+            mfc="none",
+            mec="#555555",
+            ms=10,
+            label=tr("final_selection", lang),
+        ),
+        Line2D(
+            [],
+            [],
+            marker="o",
+            ls="",
+            mfc="none",
+            mec="#ff7f0e",
+            mew=2,
+            ms=13,
+            label=tr("chosen", lang),
+        ),
     ]
     if panels == 2:
         bottom = axes[1]
@@ -1116,7 +1166,7 @@ def search_path(
         if target is not None:
             bottom.axhline(target, color="black", ls="--", lw=1, zorder=0)
             bottom.annotate(
-                f"target {target:g}",
+                tr("target", lang, value=target),
                 (1, target),
                 xycoords=("axes fraction", "data"),
                 xytext=(-4, 4),
@@ -1124,14 +1174,19 @@ def search_path(
                 ha="right",
                 fontsize=8,
             )
-        bottom.set_ylabel(f"{metric} at the worst {unit}{_unit(metric)}")
-        bottom.set_title(f"{metric} at the worst chosen {unit}, 95 % interval")
+        where = tr(f"kind_{unit}", lang)
+        shown = metric_name(metric, lang) if lang == "zh" else f"{metric}"
+        bottom.set_ylabel(
+            tr("search_worst_y", lang, metric=shown, unit=where)
+            + (_unit(metric) if lang == "en" else "")
+        )
+        bottom.set_title(tr("search_worst_title", lang, metric=shown, unit=where))
         bottom.set_ylim(bottom=0)
         handles += [
-            Line2D([], [], marker="o", ls="", color=green, label="meets the target"),
-            Line2D([], [], marker="o", ls="", color=red, label="misses the target"),
+            Line2D([], [], marker="o", ls="", color=green, label=tr("meets", lang)),
+            Line2D([], [], marker="o", ls="", color=red, label=tr("misses", lang)),
         ]
-    axes[-1].set_xlabel("evaluation step (allocations in the order simulated)")
+    axes[-1].set_xlabel(tr("search_x", lang))
     axes[-1].xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     top.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     return fig
@@ -1156,7 +1211,7 @@ def _label_offsets(points: np.ndarray) -> list[tuple[int, int]]:
     return out
 
 
-def siting_plans(plans: pd.DataFrame, target: float | None = None) -> Figure:
+def siting_plans(plans: pd.DataFrame, target: float | None = None, lang: str = "en") -> Figure:
     """Each simulated branch plan: mean round-trip travel against the worst hall's
     90th-percentile wait, both with 95 % intervals, labelled by plan number (0 = the
     scenario as it is); the best plan starred."""
@@ -1180,7 +1235,7 @@ def siting_plans(plans: pd.DataFrame, target: float | None = None) -> Figure:
     if target is not None:
         ax.axhline(target, color="black", ls="--", lw=1, zorder=0)
         ax.annotate(
-            f"target {target:g}",
+            tr("target", lang, value=target),
             (1, target),
             xycoords=("axes fraction", "data"),
             xytext=(-4, 4),
@@ -1197,7 +1252,7 @@ def siting_plans(plans: pd.DataFrame, target: float | None = None) -> Figure:
     )
     for (_, r), offset in zip(p.iterrows(), _label_offsets(points), strict=True):
         ax.annotate(
-            "0 as is" if int(r["plan"]) == 0 else str(int(r["plan"])),
+            tr("as_is_0", lang) if int(r["plan"]) == 0 else str(int(r["plan"])),
             (r["travel_min"], r["wait_p90_worst"]),
             xytext=offset,
             textcoords="offset points",
@@ -1205,15 +1260,24 @@ def siting_plans(plans: pd.DataFrame, target: float | None = None) -> Figure:
             ha="left" if offset[0] > 0 else "right",
             zorder=5,
         )
-    ax.set_xlabel("mean round-trip travel per in-person matter (min), 95 % interval")
-    ax.set_ylabel("90th-percentile wait at the worst hall (min)")
-    ax.set_title("Branch plans simulated: travel against the longest wait")
+    ax.set_xlabel(tr("plans_x", lang))
+    ax.set_ylabel(tr("plans_y", lang))
+    ax.set_title(tr("plans_title", lang))
     handles = [
-        Line2D([], [], marker="s", ls="", color="#777777", label="0: as it is"),
-        Line2D([], [], marker="o", ls="", color=COLOURS[0], label="plan (number: see table)"),
-        Line2D([], [], marker="*", ls="", color="#ff7f0e", mec="black", ms=12, label="best plan"),
+        Line2D([], [], marker="s", ls="", color="#777777", label=tr("plan0", lang)),
+        Line2D([], [], marker="o", ls="", color=COLOURS[0], label=tr("plan_n", lang)),
+        Line2D(
+            [],
+            [],
+            marker="*",
+            ls="",
+            color="#ff7f0e",
+            mec="black",
+            ms=12,
+            label=tr("best_plan", lang),
+        ),
     ]
     if target is not None:
-        handles.append(Line2D([], [], color="black", ls="--", lw=1, label="target"))
+        handles.append(Line2D([], [], color="black", ls="--", lw=1, label=tr("target_line", lang)))
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     return fig

@@ -22,10 +22,13 @@ import pandas as pd
 
 from sim import plots
 from sim.experiment import Results
+from sim.i18n import check_lang, join, metric_name
+from sim.i18n import t as tr
 from sim.metrics import ENFORCEMENT_METRICS, KEY_METRICS, METRICS, fmt
 from sim.model.geography import CountyMap
 from sim.scenario import Scenario, load_scenario
 from sim.store import load_results, slug
+from sim.summary import Summary, comparison_summary, not_modelled, run_summary
 from sim.tables import (
     HALL_COLUMNS,
     TEAM_COLUMNS,
@@ -61,8 +64,9 @@ def _change(name: str, before: float, after: float, metric: str, unit: str = "")
 # --- figures with captions --------------------------------------------------------------------
 
 
-def scenario_figures(results: dict[str, Results]) -> list[Figure]:
-    """Figures of one scenario, or several side by side (the first is the reference)."""
+def scenario_figures(results: dict[str, Results], lang: str = "en") -> list[Figure]:
+    """Figures of one scenario, or several side by side (the first is the reference), with
+    captions in ``lang``."""
     names = list(results)
     first = results[names[0]]
     figures = []
@@ -75,51 +79,38 @@ def scenario_figures(results: dict[str, Results]) -> list[Figure]:
             i = r.scenario.services.index(approvals[0])
             seat_halls = {h for h, hall in enumerate(r.scenario.halls) if hall.at == "seat"}
             served[name] = int(sum(h not in seat_halls for h in county.choice[i]))
-        branch_note = "; ".join(
-            f"{n}: {k} of {len(first.scenario.geography.towns)} towns "
-            "go to a hall outside the seat for approvals"
-            for n, k in served.items()
+        towns = len(first.scenario.geography.towns)
+        branch_note = tr("sep", lang).join(
+            tr("cap_map_branch", lang, name=n, k=k, n=towns) for n, k in served.items()
         )
     figures.append(
         Figure(
             "map",
-            f"Where citizens go for approval items. {branch_note}.",
-            plots.county_map({n: r.scenario for n, r in results.items()}),
+            tr("cap_map", lang, note=branch_note),
+            plots.county_map({n: r.scenario for n, r in results.items()}, lang=lang),
         )
     )
     if not any(_mean(r, "visits") > 0 for r in results.values()):
-        return figures + _enforcement_figures(results)  # nobody came to a hall: no data
-    travel = [_mean(r, "travel_min") for r in results.values()]
+        return figures + _enforcement_figures(results, lang)  # nobody came to a hall: no data
+    travel = [fmt(_mean(r, "travel_min"), "travel_min") for r in results.values()]
     if len(results) > 1:
-        text = (
-            f"Mean round-trip travel per in-person matter "
-            f"{fmt(travel[0], 'travel_min')} min in {names[0]}, "
-            f"{fmt(travel[-1], 'travel_min')} min in {names[-1]}."
-        )
+        text = tr("cap_travel_two", lang, a=travel[0], b=travel[-1], first=names[0], last=names[-1])
     else:
-        text = f"Mean round-trip travel per in-person matter {fmt(travel[0], 'travel_min')} min."
+        text = tr("cap_travel_one", lang, a=travel[0])
     reps = min(int(r.replications["replication"].nunique()) for r in results.values())
-    text += (
-        f" By town: the mean with its 95 % interval over {reps} replications."
-        if reps > 1
-        else " By town: the mean of one replication, so no interval is drawn."
-    )
-    figures.append(Figure("travel", text, plots.travel(results)))
+    text += tr("cap_town_ci" if reps > 1 else "cap_town_one", lang, reps=reps)
+    figures.append(Figure("travel", text, plots.travel(results, lang=lang)))
     one = [_mean(r, "share_one_trip") for r in results.values()]
+    parts = [
+        tr("cap_trips_part", lang, value=fmt(v, "share_one_trip"), name=n)
+        for n, v in zip(names, one, strict=True)
+    ]
     figures.append(
-        Figure(
-            "trips",
-            "Done in one trip: "
-            + ", ".join(
-                f"{fmt(v, 'share_one_trip')} ({n})" for n, v in zip(names, one, strict=True)
-            )
-            + ".",
-            plots.trips(results),
-        )
+        Figure("trips", tr("cap_trips", lang, parts=join(parts, lang)), plots.trips(results, lang))
     )
     daily = {n: r for n, r in results.items() if r.daily is not None}
     if daily:
-        figures.append(Figure("daily", _daily_caption(daily), plots.daily(daily)))
+        figures.append(Figure("daily", _daily_caption(daily, lang), plots.daily(daily, lang)))
     for name, r in results.items():
         if not _mean(r, "visits") > 0:
             continue
@@ -128,43 +119,40 @@ def scenario_figures(results: dict[str, Results]) -> list[Figure]:
         p90 = {h: _mean(r, "wait_min_p90", f"hall:{h}") for h in halls}
         worst = max(p90, key=lambda h: -1 if p90[h] != p90[h] else p90[h])
         if p90[worst] > 0:
-            text = (
-                f"{name}: the longest 90th-percentile wait is at {worst}, "
-                f"{fmt(p90[worst], 'wait_min_p90')} min."
-            )
+            value = fmt(p90[worst], "wait_min_p90")
+            text = tr("cap_wait_worst", lang, name=name, hall=worst, value=value)
         else:
-            text = f"{name}: at every hall at least 90 % of visits are served without waiting."
+            text = tr("cap_wait_none", lang, name=name)
         idle = [h for h in halls if not _mean(r, "visits", f"hall:{h}") > 0]
-        text += f" All {len(halls)} halls are shown, sorted by the 90th-percentile wait"
+        text += tr("cap_wait_all", lang, n=len(halls))
         text += (
-            "; without visits (no wait to show): " + ", ".join(idle) + "."
+            tr("cap_wait_idle", lang, halls=join(idle, lang))
             if idle
-            else "; every hall had visits."
+            else tr("cap_wait_every", lang)
         )
-        figures.append(Figure(f"waiting{suffix}", text, plots.waiting(r)))
+        figures.append(Figure(f"waiting{suffix}", text, plots.waiting(r, lang=lang)))
         queue = r.profiles.groupby(["hall", "clock_min"])["queue_mean"].mean()
         (hall, at), peak = queue.idxmax(), queue.max()
         lunch = not any(a <= at < b for a, b in r.scenario.calendar.intervals_min)
-        text = (
-            f"{name}: the longest mean queue is at {hall}, {fmt(peak)} citizens waiting "
-            f"around {plots._clock(at)}"
-        )
-        text += " — through the lunch break, when no window serves." if lunch else "."
-        figures.append(Figure(f"queue{suffix}", text, plots.queue_by_hour(r)))
+        text = tr("cap_queue", lang, name=name, hall=hall, value=fmt(peak), clock=plots._clock(at))
+        text += tr("cap_queue_lunch" if lunch else "period", lang)
+        figures.append(Figure(f"queue{suffix}", text, plots.queue_by_hour(r, lang=lang)))
         busy = r.profiles.groupby(["hall", "clock_min"])["busy_share"].mean()
         (hall, at), top = busy.idxmax(), busy.max()
         figures.append(
             Figure(
                 f"utilisation{suffix}",
-                f"{name}: the busiest half hour is at {hall} around {plots._clock(at)}, with "
-                f"{fmt(top, 'window_utilisation')} of its windows serving.",
-                plots.utilisation_heatmap(r),
+                tr(
+                    "cap_util", lang, name=name, hall=hall, clock=plots._clock(at),
+                    value=fmt(top, "window_utilisation"),
+                ),
+                plots.utilisation_heatmap(r, lang),
             )
-        )
-    return figures + _enforcement_figures(results)
+        )  # fmt: skip
+    return figures + _enforcement_figures(results, lang)
 
 
-def _daily_caption(results: dict[str, Results]) -> str:
+def _daily_caption(results: dict[str, Results], lang: str = "en") -> str:
     """The busiest month (with dates) or the mean per day, and the day of the longest mean
     wait, for each scenario."""
     parts = []
@@ -173,60 +161,42 @@ def _daily_caption(results: dict[str, Results]) -> str:
         dated = bool(t["date"].notna().all())
         month = t.groupby(t["date"].dt.to_period("M"))["requests"].mean() if dated else None
         if month is not None and len(month) == 1:
-            text = (
-                f"{name}: {fmt(month.iloc[0])} requests per working day in "
-                f"{month.index[0].strftime('%B %Y')}"
-            )
+            text = tr(
+                "cap_daily_month", lang, name=name, value=fmt(month.iloc[0]),
+                month=tr("month", lang, date=month.index[0]),
+            )  # fmt: skip
         elif month is not None:
-            text = (
-                f"{name}: most requests per working day in {month.idxmax().strftime('%B %Y')} "
-                f"({fmt(month.max())} a day, {fmt(month.max() / t['requests'].mean())}× the "
-                "run's average)"
-            )
+            text = tr(
+                "cap_daily_peak", lang, name=name, month=tr("month", lang, date=month.idxmax()),
+                value=fmt(month.max()), ratio=fmt(month.max() / t["requests"].mean()),
+            )  # fmt: skip
         else:
-            text = f"{name}: {fmt(t['requests'].mean())} requests per working day on average"
+            text = tr("cap_daily_mean", lang, name=name, value=fmt(t["requests"].mean()))
         waits = t["wait_min_mean"].dropna()
         if len(waits) and waits.max() > 0:
             day = waits.idxmax()
-            on = f"{t.loc[day, 'date']:%Y-%m-%d}" if dated else f"working day {day}"
-            text += f"; the mean wait is longest on {on}, {fmt(waits.max())} min"
-        parts.append(text + ".")
-    return " ".join(parts)
+            on = f"{t.loc[day, 'date']:%Y-%m-%d}" if dated else tr("working_day_n", lang, n=day)
+            text += tr("cap_daily_wait", lang, on=on, value=fmt(waits.max()))
+        parts.append(text + tr("period", lang))
+    return ("" if lang == "zh" else " ").join(parts)
 
 
-def _enforcement_figures(results: dict[str, Results]) -> list[Figure]:
+def _enforcement_figures(results: dict[str, Results], lang: str = "en") -> list[Figure]:
     names = list(results)
     first, last = results[names[0]], results[names[-1]]
     figures = []
     if first.scenario.enforcement is not None and last.scenario.enforcement is not None:
-        text = (
-            _change(
-                "Median incident response",
-                _mean(first, "response_min_p50"),
-                _mean(last, "response_min_p50"),
-                "response_min_p50",
-                " min",
-            )
-            + "; "
-            + _change(
-                "routine visits per enterprise a year",
-                _mean(first, "visits_per_enterprise_per_year"),
-                _mean(last, "visits_per_enterprise_per_year"),
-                "visits_per_enterprise_per_year",
-            )
-            + "."
-        )
-        if len(results) == 1:
-            text = (
-                f"Median incident response {fmt(_mean(first, 'response_min_p50'))} min; "
-                f"{fmt(_mean(first, 'visits_per_enterprise_per_year'))} routine visits per "
-                "enterprise a year."
-            )
-        figures.append(Figure("enforcement", text, plots.enforcement(results)))
+        response, visits = "response_min_p50", "visits_per_enterprise_per_year"
+        text = tr(
+            "cap_enf" if len(results) > 1 else "cap_enf_one", lang,
+            a=fmt(_mean(first, response), response), b=fmt(_mean(last, response), response),
+            c=fmt(_mean(first, visits), visits), d=fmt(_mean(last, visits), visits),
+        )  # fmt: skip
+        figures.append(Figure("enforcement", text, plots.enforcement(results, lang)))
     return figures
 
 
-def comparison_figure(table: pd.DataFrame, metrics: list[str]) -> Figure:
+def comparison_figure(table: pd.DataFrame, metrics: list[str], lang: str = "en") -> Figure:
     everything = table[(table.scope == "all") & table.metric.isin(metrics)]
     changed = everything[everything.significant == True].copy()  # noqa: E712
     first = everything.scenario.iloc[0]
@@ -236,13 +206,9 @@ def comparison_figure(table: pd.DataFrame, metrics: list[str]) -> Figure:
         changed["relative"] = changed["diff"].to_numpy(dtype=float) / np.abs(reference)
     changed = changed[np.isfinite(changed["relative"])]
     top = changed.reindex(changed["relative"].abs().sort_values(ascending=False).index)[:4]
-    parts = [f"{r.metric} {r.relative:+.0%}" for r in top.itertuples()]
-    caption = (
-        "Largest changes whose 95 % interval excludes 0: " + ", ".join(parts) + "."
-        if parts
-        else "No change's 95 % interval excludes 0."
-    )
-    return Figure("comparison", caption, plots.comparison(table, metrics))
+    parts = [f"{metric_name(r.metric, lang)} {r.relative:+.0%}" for r in top.itertuples()]
+    caption = tr("cap_cmp", lang, parts=join(parts, lang)) if parts else tr("cap_cmp_none", lang)
+    return Figure("comparison", caption, plots.comparison(table, metrics, lang))
 
 
 def _sweep_scope(table: pd.DataFrame, grid: list[str], metric: str) -> str:
@@ -269,6 +235,7 @@ def sweep_figures(
     grid: list[str],
     targets: list[Target],
     scenario: Scenario | None = None,
+    lang: str = "en",
 ) -> list[Figure]:
     """Without targets: wait p90 and travel across the sweep. With targets: each target's
     metric at the worst hall (team) of every point, and the verdict as caption. ``scenario``
@@ -281,22 +248,26 @@ def sweep_figures(
         scope = f"{target.kind}:worst" if target.kind != "all" else "all"
         rows = judged.assign(metric=target.metric, scope=scope)
         figure = plots.sweep_lines(
-            rows, grid, target.metric, scope=scope, target=target.value, scenario=scenario
-        )
-        figures.append(Figure(f"sweep-{target.metric}", verdict(judged, grid, target), figure))
+            rows, grid, target.metric, scope=scope, target=target.value, scenario=scenario,
+            lang=lang,
+        )  # fmt: skip
+        text = verdict(judged, grid, target, lang)
+        figures.append(Figure(f"sweep-{target.metric}", text, figure))
     for metric in [] if targets else ["wait_min_p90", "travel_min"]:
         scope = _sweep_scope(table, grid, metric)
         rows = table[(table.metric == metric) & (table.scope == scope)]
         if rows["mean"].isna().all():
             continue
         best = rows.loc[rows["mean"].idxmin()]
-        where = ", ".join(f"{plots.axis_label(g, scenario)} = {best[g]}" for g in grid)
-        place = "" if scope == "all" else f" at {scope[5:]}"
+        where = join((f"{plots.axis_label(g, scenario, lang)} = {best[g]}" for g in grid), lang)
+        place = "" if scope == "all" else tr("sweep_at", lang, scope=scope[5:])
+        label = metric_name(metric, lang) + place
+        value = fmt(best["mean"], metric)
         if fmt(rows["mean"].min(), metric) == fmt(rows["mean"].max(), metric):
-            caption = f"{metric}{place} is {fmt(best['mean'], metric)} at every point."
+            caption = tr("sweep_same", lang, label=label, value=value)
         else:
-            caption = f"{metric}{place} is lowest, {fmt(best['mean'], metric)}, with {where}."
-        figure = plots.sweep_lines(table, grid, metric, scope=scope, scenario=scenario)
+            caption = tr("sweep_best", lang, label=label, value=value, where=where)
+        figure = plots.sweep_lines(table, grid, metric, scope=scope, scenario=scenario, lang=lang)
         figures.append(Figure(f"sweep-{metric}", caption, figure))
     return figures
 
@@ -330,16 +301,22 @@ def _write(
     intro: list[str],
     tables: list[tuple[str, pd.DataFrame]],
     figures: list[Figure],
+    lang: str = "en",
+    summary: Summary | None = None,
 ) -> Path:
     images = folder / "figures"
     plots.save_all([(f.figure, f.name) for f in figures], images)
-    body = [f"<h1>{html.escape(title)}</h1>"] + [f"<p>{html.escape(p)}</p>" for p in intro]
-    md = [f"# {title}", ""] + [p + "\n" for p in intro]
+    body, md = [f"<h1>{html.escape(title)}</h1>"], [f"# {title}", ""]
+    if summary is not None:
+        body += _summary_html(summary, lang)
+        md += _summary_md(summary, lang)
+    body += [f"<p>{html.escape(p)}</p>" for p in intro]
+    md += [p + "\n" for p in intro]
     for heading, table in tables:
         body += [f"<h2>{html.escape(heading)}</h2>", _html_table(table)]
         md += [f"## {heading}", "", _md_table(table), ""]
-    body.append("<h2>Figures</h2>")
-    md += ["## Figures", ""]
+    body.append(f"<h2>{html.escape(tr('figures', lang))}</h2>")
+    md += [f"## {tr('figures', lang)}", ""]
     for f in figures:
         data = base64.b64encode((images / f"{f.name}.png").read_bytes()).decode()
         body.append(
@@ -349,7 +326,7 @@ def _write(
         )
         md += [f"![{f.name}](figures/{f.name}.png)", "", f.caption, ""]
     page = (
-        f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>"
+        f"<!DOCTYPE html><html lang='{_HTML_LANG[lang]}'><head><meta charset='utf-8'><title>"
         f"{html.escape(title)}</title><style>{CSS}</style></head><body>"
         + "\n".join(body)
         + "</body></html>"
@@ -359,85 +336,171 @@ def _write(
     return folder / "report.html"
 
 
-def _describe(results: Results) -> list[str]:
+_HTML_LANG = {"en": "en", "zh": "zh-CN"}
+
+
+def _summary_html(summary: Summary, lang: str) -> list[str]:
+    """The one-page summary: question, findings, what is not modelled."""
+
+    def items(lines: list[str]) -> str:
+        return "<ul>" + "".join(f"<li>{html.escape(x)}</li>" for x in lines) + "</ul>"
+
+    return [
+        f'<section id="summary"><h2>{html.escape(tr("summary", lang))}</h2>',
+        f"<p>{html.escape(summary.question)}</p>",
+        f"<h3>{html.escape(tr('findings', lang))}</h3>",
+        items(summary.findings),
+        f"<h3>{html.escape(tr('not_modelled', lang))}</h3>",
+        items(summary.not_modelled),
+        "</section>",
+    ]
+
+
+def _summary_md(summary: Summary, lang: str) -> list[str]:
+    return [
+        f"## {tr('summary', lang)}", "", summary.question, "", f"### {tr('findings', lang)}", "",
+        *(f"- {x}" for x in summary.findings), "", f"### {tr('not_modelled', lang)}", "",
+        *(f"- {x}" for x in summary.not_modelled), "",
+    ]  # fmt: skip
+
+
+def _describe(results: Results, lang: str = "en") -> list[str]:
     s = results.scenario
     reps = results.replications["replication"].nunique()
     return [
         s.description or s.name,
-        f"{s.horizon_text()}, {reps} replications, seed {results.seed}. "
-        "Means over replications with 95 % confidence intervals.",
+        tr("describe", lang, horizon=s.horizon_text(lang), reps=reps, seed=results.seed),
     ]
 
 
-def write_report(folder: str | Path, targets: list[Target] | None = None) -> Path:
-    """Draw the figures of a results folder into ``figures/`` and write ``report.html``
-    and ``report.md``; return the HTML path."""
+def _reps(results: Results) -> int:
+    return int(results.replications["replication"].nunique())
+
+
+def folder_lang(folder: str | Path) -> str:
+    """The language a results folder's report is written in by default: its scenario's
+    ``report.lang`` (the first scenario of a comparison, a sweep's first point, an
+    optimiser's best.yaml); ``en`` when there is none."""
     folder = Path(folder)
+    paths = [
+        folder / "scenario.resolved.yaml",
+        *sorted(folder.glob("*/scenario.resolved.yaml")),
+        *sorted((folder / "points").glob("*/scenario.resolved.yaml")),
+        folder / "best.yaml",
+    ]
+    for path in paths:
+        if path.exists():
+            try:
+                return load_scenario(path).report.lang
+            except Exception:  # noqa: BLE001 - an unreadable scenario: English
+                return "en"
+    return "en"
+
+
+def write_report(
+    folder: str | Path, targets: list[Target] | None = None, lang: str | None = None
+) -> Path:
+    """Draw the figures of a results folder into ``figures/`` and write ``report.html``
+    and ``report.md``, in ``lang`` (``en`` or ``zh``; default the scenario's
+    ``report.lang``); return the HTML path. Only the figures and the two report files are
+    written: the folder's tables stay as they are."""
+    folder = Path(folder)
+    lang = check_lang(lang, folder_lang(folder)) if lang is None else check_lang(lang)
     if any((folder / name).exists() for name in ("candidates.csv", "crews.csv", "plans.csv")):
-        return write_optimise_report(folder)
+        return write_optimise_report(folder, lang=lang)
     if (folder / "compare.csv").exists():
         manifest = json.loads((folder / "manifest.json").read_text())
         runs = [load_results(folder / name) for name in manifest["folders"]]
         results = {r.scenario.name: r for r in runs}
         table = pd.read_csv(folder / "compare.csv")
         metrics = KEY_METRICS + (ENFORCEMENT_METRICS if runs[0].scenario.enforcement else [])
-        figures = [comparison_figure(table, metrics), *scenario_figures(results)]
+        figures = [comparison_figure(table, metrics, lang), *scenario_figures(results, lang)]
         intro = [
-            f"Comparison of {', '.join(results)} with the same citizens (common random "
-            f"numbers): paired differences to {runs[0].scenario.name}.",
-            *_describe(runs[0])[1:],
+            tr("compare_intro", lang, names=join(results, lang), first=runs[0].scenario.name),
+            *_describe(runs[0], lang)[1:],
         ]
+        waits = ["wait_min_mean", "wait_min_p90"]
         tables = [
+            (tr("compare_key", lang), comparison_rows(table, metrics, lang=lang)),
             (
-                "Key metrics (all scopes in compare.csv; * = the interval excludes 0)",
-                comparison_rows(table, metrics),
-            ),
-            (
-                "Waits at the busiest halls (the county-wide figure can hide a queue at one)",
-                comparison_rows(table, ["wait_min_mean", "wait_min_p90"], busiest_halls(table)),
+                tr("compare_busiest", lang),
+                comparison_rows(table, waits, busiest_halls(table), lang=lang),
             ),
         ]
-        return _write(folder, "Comparison: " + " vs ".join(results), intro, tables, figures)
+        summary = comparison_summary(
+            table, [r.scenario for r in runs], min(_reps(r) for r in runs), lang
+        )
+        title = tr("compare_title", lang, names=tr("vs", lang).join(results))
+        return _write(folder, title, intro, tables, figures, lang, summary)
     if (folder / "sweep.csv").exists():
         table = pd.read_csv(folder / "sweep.csv")
         grid = [c for c in table.columns[1 : list(table.columns).index("metric")]]
         targets = targets or []
-        figures = sweep_figures(table, grid, targets, _sweep_scenario(folder))
+        scenario = _sweep_scenario(folder)
+        figures = sweep_figures(table, grid, targets, scenario, lang)
         judged = [(t, judge(table, grid, t)) for t in targets]
+        verdicts = [verdict(j, grid, t, lang) for t, j in judged]
+        summary = None
+        if scenario is not None:
+            shown = [t.metric for t in targets] or ["wait_min_p90", "travel_min"]
+            question = tr(
+                "sweep_question", lang, metrics=join((metric_name(m, lang) for m in shown), lang),
+                grid=join((plots.axis_label(g, scenario, lang) for g in grid), lang),
+                points=table["point"].nunique() if "point" in table else "?",
+                reps=_sweep_reps(folder),
+            )  # fmt: skip
+            findings = verdicts or [f.caption for f in figures]
+            summary = Summary(question, findings, not_modelled(scenario, lang))
+        kinds = {t: tr(f"kind_{t.kind}", lang) if lang == "zh" else t.kind for t, _ in judged}
         return _write(
             folder,
-            f"Sweep over {', '.join(grid)}",
-            [
-                "Each point is a variant of the scenario; see sweep.csv for every metric "
-                "and scope with its 95 % interval.",
-                *(verdict(j, grid, t) for t, j in judged),
-            ],
-            [("Points (means, scope all)", sweep_points(table, grid))]
+            tr("sweep_title", lang, grid=join(grid, lang)),
+            [tr("sweep_intro", lang), *verdicts],
+            [(tr("sweep_points", lang), sweep_points(table, grid, lang))]
             + [
-                (f"Target {t}, judged at every {t.kind}", target_table(j, grid, t))
+                (
+                    tr("sweep_target", lang, target=t, kind=kinds[t]),
+                    target_table(j, grid, t, lang),
+                )
                 for t, j in judged
             ],
             figures,
+            lang,
+            summary,
         )
     results = load_results(folder)
     scenario, summary = results.scenario, results.summary
-    figures = scenario_figures({scenario.name: results})
+    figures = scenario_figures({scenario.name: results}, lang)
     metrics = KEY_METRICS + (ENFORCEMENT_METRICS if scenario.enforcement else [])
     halls = [h.name for h in scenario.halls]
     tables = [
-        ("Key metrics", key_table(summary, metrics)),
-        ("Per hall (means)", scope_table(summary, "hall", halls, HALL_COLUMNS)),
+        (tr("key_metrics", lang), key_table(summary, metrics, lang)),
+        (tr("per_hall", lang), scope_table(summary, "hall", halls, HALL_COLUMNS, lang)),
     ]
     if scenario.enforcement:
         teams = [t.name for t in scenario.enforcement.teams]
-        tables.append(("Per team (means)", scope_table(summary, "team", teams, TEAM_COLUMNS)))
-    return _write(folder, scenario.name, _describe(results), tables, figures)
+        table = scope_table(summary, "team", teams, TEAM_COLUMNS, lang)
+        tables.append((tr("per_team", lang), table))
+    one_page = run_summary(summary, scenario, _reps(results), lang)
+    return _write(folder, scenario.name, _describe(results, lang), tables, figures, lang, one_page)
+
+
+def _sweep_reps(folder: Path) -> object:
+    """Replications per point of a sweep (from its first point's manifest), or ``?``."""
+    for path in sorted((folder / "points").glob("*/manifest.json")):
+        try:
+            return json.loads(path.read_text(encoding="utf-8")).get("replications", "?")
+        except (OSError, ValueError):
+            return "?"
+    return "?"
 
 
 # --- optimisers' folders ------------------------------------------------------------------------
 
 
-def before_after_table(table: pd.DataFrame, changed_only: bool = False) -> pd.DataFrame:
+def before_after_table(
+    table: pd.DataFrame, changed_only: bool = False, lang: str = "en"
+) -> pd.DataFrame:
     """Per hall (rows, the input's halls first, then halls only the best has) and then the
     county as a whole: mean and 90th-percentile wait and mean round-trip travel in the
     input (``before``, the first scenario of a comparison table such as
@@ -449,16 +512,18 @@ def before_after_table(table: pd.DataFrame, changed_only: bool = False) -> pd.Da
     means = table.set_index(["metric", "scope", "scenario"])["mean"]
     halls = [s for s in dict.fromkeys(table["scope"]) if str(s).startswith("hall:")]
     columns = {
-        "wait_min_mean": "mean wait",
-        "wait_min_p90": "p90 wait",
-        "travel_min": "travel",
+        "wait_min_mean": tr("ba_mean", lang),
+        "wait_min_p90": tr("ba_p90", lang),
+        "travel_min": tr("ba_travel", lang),
     }
     rows = []
     for scope in [*halls, "all"]:
-        row: dict[str, object] = {"hall": scope[5:] if scope != "all" else "county (all halls)"}
+        hall = scope[5:] if scope != "all" else tr("ba_county", lang)
+        row: dict[str, object] = {tr("ba_hall", lang): hall}
         for metric, label in columns.items():
-            for when, name in (("before", before), ("after", after)):
-                row[f"{label} {when} (min)"] = float(means.get((metric, scope, name), np.nan))
+            for when, name in (("ba_before", before), ("ba_after", after)):
+                heading = tr("ba_col", lang, label=label, when=tr(when, lang))
+                row[heading] = float(means.get((metric, scope, name), np.nan))
         values = np.array(list(row.values())[1:], float).reshape(-1, 2)
         same = np.all((values[:, 0] == values[:, 1]) | np.isnan(values).all(axis=1))
         if scope == "all" or not (changed_only and same):
@@ -517,48 +582,50 @@ def _interval(mean: float, low: float, high: float, metric: str = "") -> str:
     return f"{fmt(mean, metric)} [{fmt(low, metric)}, {fmt(high, metric)}]"
 
 
-def _search_table(candidates: pd.DataFrame, objective: str, metric: str | None) -> pd.DataFrame:
+def _search_table(
+    candidates: pd.DataFrame, objective: str, metric: str | None, lang: str = "en"
+) -> pd.DataFrame:
     rows = []
     for r in candidates.itertuples(index=False):
         row = {
-            "step": int(r.step),
-            "allocation": r.allocation,
-            f"{objective} [95% CI]": _interval(
+            tr("col_step", lang): int(r.step),
+            tr("col_allocation", lang): r.allocation,
+            tr("col_objective_ci", lang, objective=metric_name(objective, lang)): _interval(
                 r.objective, r.objective_ci_low, r.objective_ci_high, objective
             ),
         }
         if "worst_mean" in candidates and metric:
             worst = "" if not isinstance(r.worst_hall, str) else f" ({r.worst_hall})"
-            row[f"worst {metric} [95% CI]"] = (
+            row[tr("col_worst_metric_ci", lang, metric=metric_name(metric, lang))] = (
                 _interval(r.worst_mean, r.worst_ci_low, r.worst_ci_high, metric) + worst
             )
-        row["meets target"] = "yes" if r.met == True else "no"  # noqa: E712
-        row["accepted"] = "yes" if r.accepted == True else "no"  # noqa: E712
+        row[tr("col_meets_target", lang)] = tr("yes" if r.met == True else "no", lang)  # noqa: E712
+        row[tr("col_accepted", lang)] = tr("yes" if r.accepted == True else "no", lang)  # noqa: E712
         rows.append(row)
     return pd.DataFrame(rows)
 
 
-def _plans_table(plans: pd.DataFrame) -> pd.DataFrame:
+def _plans_table(plans: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     rows = []
     for r in plans.itertuples(index=False):
         simulated = r.travel_min == r.travel_min
         rows.append(
             {
-                "plan": int(r.plan),
-                "branch towns": r.towns,
-                "catchments": r.catchments if isinstance(r.catchments, str) else "",
-                "mean road km per visit": fmt(r.mean_km),
-                "travel (min) [95% CI]": _interval(
+                tr("col_plan", lang): int(r.plan),
+                tr("col_branch_towns", lang): r.towns,
+                tr("col_catchments", lang): r.catchments if isinstance(r.catchments, str) else "",
+                tr("col_road_km", lang): fmt(r.mean_km),
+                tr("col_travel_ci", lang): _interval(
                     r.travel_min, r.travel_min_ci_low, r.travel_min_ci_high
                 )
                 if simulated
-                else "not simulated",
-                "worst hall p90 wait (min) [95% CI]": _interval(
+                else tr("not_simulated", lang),
+                tr("col_worst_ci", lang): _interval(
                     r.wait_p90_worst, r.wait_p90_worst_ci_low, r.wait_p90_worst_ci_high
                 )
                 if simulated
                 else "–",
-                "best": "yes" if r.best == True else "",  # noqa: E712
+                tr("col_best", lang): tr("yes", lang) if r.best == True else "",  # noqa: E712
             }
         )
     return pd.DataFrame(rows)
@@ -569,17 +636,20 @@ def _allocation_text(allocation: Mapping[str, int]) -> str:
 
 
 def write_optimise_report(
-    folder: str | Path, scenarios: Mapping[str, Scenario] | None = None
+    folder: str | Path, scenarios: Mapping[str, Scenario] | None = None, lang: str | None = None
 ) -> Path:
     """The report of a ``countysim optimise staffing`` or ``optimise branches`` folder:
     figures into ``figures/`` and ``report.html`` and ``report.md``; return the HTML path.
 
     ``scenarios`` is ``{"before": input, "after": best}``; without it they are loaded from
-    ``best.yaml`` and the file it extends (when that fails, the map is left out)."""
+    ``best.yaml`` and the file it extends (when that fails, the map is left out). ``lang``:
+    ``en`` or ``zh`` (default: the best scenario's ``report.lang``)."""
     folder = Path(folder)
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     kind = _optimise_kind(folder, manifest)
     pair = dict(scenarios) if scenarios is not None else _load_pair(folder, manifest)
+    default = pair["after"].report.lang if pair is not None else folder_lang(folder)
+    lang = check_lang(lang, default)
     path = folder / "before_after.csv"
     table = pd.read_csv(path) if path.exists() else None
     metric, value = _target_value(manifest.get("target"))
@@ -589,6 +659,8 @@ def write_optimise_report(
     if kind in ("staffing", "crews"):
         crews = kind == "crews"
         what, unit = ("crews", "team") if crews else ("window staff", "hall")
+        what_text = tr("opt_crews" if crews else "opt_window_staff", lang)
+        unit_text = tr(f"kind_{unit}", lang) if lang == "zh" else unit
         candidates = pd.read_csv(folder / ("crews.csv" if crews else "candidates.csv"))
         allocation = manifest.get("allocation") or {}
         chosen = _allocation_text(allocation)
@@ -598,45 +670,49 @@ def write_optimise_report(
         ]
         units = groups if crews else list(dict.fromkeys(g.rsplit("[", 1)[0] for g in groups))
         feasible = bool(manifest.get("feasible"))
-        where = ", ".join(f"{g} = {n}" for g, n in allocation.items())
+        where = join((f"{g} = {n}" for g, n in allocation.items()), lang)
         goal = manifest.get("target")
         intro = [
-            f"How to share {manifest.get('staff', '?')} {what} among {', '.join(units)}"
-            + (f" so that {goal} holds at every one of these {unit}s," if goal else ",")
-            + f" with {objective} as low as possible.",
+            tr(
+                "opt_question", lang, staff=manifest.get("staff", "?"), what=what_text,
+                units=join(units, lang), objective=metric_name(objective, lang),
+                goal=tr("opt_goal", lang, goal=goal, unit=unit_text)
+                if goal else tr("opt_no_goal", lang),
+            ),
             (
-                f"Target met: the chosen allocation ({where}) meets {goal} at every chosen {unit}."
+                tr("opt_met", lang, where=where, goal=goal, unit=unit_text)
                 if feasible and goal
-                else f"Chosen allocation: {where}."
+                else tr("opt_chosen", lang, where=where)
                 if feasible
-                else f"Target NOT met: no allocation simulated meets {goal} at every chosen "
-                f"{unit}; the closest is {where}"
+                else tr("opt_not_met", lang, goal=goal, unit=unit_text, where=where)
                 + (
-                    f", and about {manifest['budget_needed']} {what} would be needed."
+                    tr("opt_needed", lang, n=manifest["budget_needed"], what=what_text)
                     if manifest.get("budget_needed")
-                    else "."
+                    else tr("period", lang)
                 )
             ),
-            f"{len(candidates)} allocations simulated, {reps} replications each, seed {seed}; "
-            "means with 95 % confidence intervals.",
-        ]
+            tr("opt_simulated", lang, n=len(candidates), reps=reps, seed=seed),
+        ]  # fmt: skip
         if manifest.get("selection"):
             intro.append(manifest["selection"])
         accepted = int(candidates["accepted"].fillna(False).astype(bool).sum())
-        caption = (
-            f"The search simulated {len(candidates)} allocations ({what} in the order "
-            f"{', '.join(groups)}) and accepted {accepted} steps; the chosen one, {chosen}, "
-            f"{'meets' if feasible else 'does NOT meet'} the target."
-        )
+        caption = tr(
+            "opt_search_caption", lang, n=len(candidates), what=what_text,
+            groups=join(groups, lang), accepted=accepted, chosen=chosen,
+            meets=tr("opt_meets" if feasible else "opt_misses", lang),
+        )  # fmt: skip
         figures.append(
             Figure(
                 "search",
                 caption,
-                plots.search_path(candidates, objective, metric, value, chosen, unit),
+                plots.search_path(candidates, objective, metric, value, chosen, unit, lang),
             )
         )
-        tables.append(("Allocations simulated", _search_table(candidates, objective, metric)))
-        title = f"{what.capitalize()} optimisation: " + manifest.get("scenario", folder.name)
+        search = _search_table(candidates, objective, metric, lang)
+        tables.append((tr("opt_allocations", lang), search))
+        name = manifest.get("scenario", folder.name)
+        what_title = what_text.capitalize() if lang == "en" else what_text
+        title = tr("opt_staffing_title", lang, what=what_title, name=name)
     else:
         plans = pd.read_csv(folder / "plans.csv")
         best = plans[plans["best"] == True]  # noqa: E712
@@ -644,34 +720,40 @@ def write_optimise_report(
         base = plans[plans["plan"] == 0].iloc[0]
         catchments = manifest.get("catchments") or {}
         towns = manifest.get("branches") or list(catchments)
-        serves = "; ".join(f"{t} serves {', '.join(c)}" for t, c in catchments.items())
-        intro = [
-            f"Where to open {manifest.get('k', len(towns))} branch halls for "
-            f"{manifest.get('items', 'approval')} items, so that citizens travel least "
-            "(shortest road distance, then checked by simulation): the best plan opens "
-            f"branches at {', '.join(towns)}" + (f" ({serves})." if serves else "."),
-            f"Mean round-trip travel per in-person matter "
-            f"{fmt(base['travel_min'], 'travel_min')} min as it is, "
-            f"{fmt(best['travel_min'], 'travel_min')} min with plan {int(best['plan'])}; "
-            f"the longest 90th-percentile wait at any hall "
-            f"{fmt(base['wait_p90_worst'])} → {fmt(best['wait_p90_worst'])} min.",
-        ]
-        if metric and value is not None and table is not None:
-            intro.append(_hall_verdict(table, metric, value))
-        intro.append(
-            f"{int(plans['travel_min'].notna().sum()) - 1} plans simulated, {reps} "
-            f"replications each, seed {seed}; means with 95 % confidence intervals."
+        serves = tr("sep", lang).join(
+            tr("site_serves", lang, town=t, towns=join(c, lang)) for t, c in catchments.items()
         )
+        items = manifest.get("items", "approval")
+        if lang == "zh":
+            items = {"approval": "审批", "convenience": "便民"}.get(items, items)
+        intro = [
+            tr(
+                "site_question", lang, k=manifest.get("k", len(towns)), items=items,
+                towns=join(towns, lang),
+                serves=(f" ({serves})." if lang == "en" else f"（{serves}）。")
+                if serves else tr("period", lang),
+            ),
+            tr(
+                "site_travel", lang, a=fmt(base["travel_min"], "travel_min"),
+                b=fmt(best["travel_min"], "travel_min"), plan=int(best["plan"]),
+                c=fmt(base["wait_p90_worst"]), d=fmt(best["wait_p90_worst"]),
+            ),
+        ]  # fmt: skip
+        if metric and value is not None and table is not None:
+            intro.append(_hall_verdict(table, metric, value, lang))
+        simulated = int(plans["travel_min"].notna().sum()) - 1
+        intro.append(tr("site_simulated", lang, n=simulated, reps=reps, seed=seed))
         if pair is not None:
             figures.append(
                 Figure(
                     "map",
-                    f"Who serves approval items before and after: branches at {', '.join(towns)}.",
+                    tr("site_map", lang, towns=join(towns, lang)),
                     plots.county_map(
                         {
-                            f"before: {pair['before'].name}": pair["before"],
-                            f"after: {pair['after'].name}": pair["after"],
-                        }
+                            tr("before", lang, name=pair["before"].name): pair["before"],
+                            tr("after", lang, name=pair["after"].name): pair["after"],
+                        },
+                        lang=lang,
                     ),
                 )
             )
@@ -680,32 +762,30 @@ def write_optimise_report(
             for r in plans[plans["travel_min"].notna()].itertuples()
             if int(r.plan)
         )
+        cut = fmt(base["travel_min"] - best["travel_min"], "travel_min")
         figures.append(
             Figure(
                 "plans",
-                f"Plans simulated (0 = as it is; {legend}). The best, plan "
-                f"{int(best['plan'])}, cuts travel by "
-                f"{fmt(base['travel_min'] - best['travel_min'], 'travel_min')} min.",
-                plots.siting_plans(plans, value if metric == "wait_min_p90" else None),
+                tr("site_plans", lang, legend=legend, plan=int(best["plan"]), value=cut),
+                plots.siting_plans(plans, value if metric == "wait_min_p90" else None, lang),
             )
         )
-        tables.append(("Plans", _plans_table(plans)))
-        title = "Branch siting: " + manifest.get("scenario", folder.name)
+        tables.append((tr("plans", lang), _plans_table(plans, lang)))
+        title = tr("site_title", lang, name=manifest.get("scenario", folder.name))
     if table is not None:
         metrics = [m for m in KEY_METRICS if m in set(table["metric"])]
-        figures.insert(0 if kind == "siting" else 1, comparison_figure(table, metrics))
-        ba = before_after_table(table)
+        figures.insert(0 if kind == "siting" else 1, comparison_figure(table, metrics, lang))
+        ba = before_after_table(table, lang=lang)
         tables[:0] = [
-            ("Before and after, per hall (minutes)", minutes_formatted(ba)),
-            (
-                "Key metrics before and after (* = the 95 % interval of the difference excludes 0)",
-                comparison_rows(table, metrics),
-            ),
+            (tr("ba_title", lang), minutes_formatted(ba)),
+            (tr("ba_key", lang), comparison_rows(table, metrics, lang=lang)),
         ]
-    return _write(folder, title, intro, tables, figures)
+    left_out = not_modelled(pair["after"], lang) if pair is not None else []
+    summary = Summary(intro[0], intro[1:], left_out)
+    return _write(folder, title, [], tables, figures, lang, summary)
 
 
-def _hall_verdict(table: pd.DataFrame, metric: str, value: float) -> str:
+def _hall_verdict(table: pd.DataFrame, metric: str, value: float, lang: str = "en") -> str:
     """Whether the best scenario (the second of ``table``) meets ``metric`` ≤ ``value`` at
     every hall (judged on the upper end of the 95 % interval, as the optimiser does)."""
     names = list(dict.fromkeys(table["scenario"]))
@@ -719,7 +799,8 @@ def _hall_verdict(table: pd.DataFrame, metric: str, value: float) -> str:
     lower = rows["ci_low"].fillna(rows["mean"])
     ok = (upper <= value).all() if ceiling else (lower >= value).all()
     sign = "≤" if ceiling else "≥"
-    return (
-        f"Target {'met' if ok else 'NOT met'}: {metric} {sign} {fmt(value, metric)} "
-        f"{'holds' if ok else 'does not hold'} at every hall with the best plan."
-    )
+    return tr(
+        "hall_verdict", lang, ok=tr("met_word" if ok else "not_met_word", lang),
+        metric=metric_name(metric, lang), sign=sign, value=fmt(value, metric),
+        holds=tr("holds" if ok else "not_holds", lang),
+    )  # fmt: skip

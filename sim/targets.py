@@ -131,22 +131,25 @@ def _at(row: pd.Series, metric: str) -> str:
     return f"{name}, {interval(row['mean'], row.ci_low, row.ci_high, metric)}"
 
 
-def verdict(judged: pd.DataFrame, grid: list[str], target: Target) -> str:
-    """One sentence: the smallest point meeting the target at every unit, or that none does."""
-    where = {"hall": " at every hall", "team": " at every team", "all": ""}[target.kind]
+def verdict(judged: pd.DataFrame, grid: list[str], target: Target, lang: str = "en") -> str:
+    """One sentence: the smallest point meeting the target at every unit, or that none does
+    (in ``lang``)."""
+    from sim.i18n import t as tr
+
+    where = tr(f"at_every_{target.kind}", lang)
     best = smallest_met(judged, grid)
     if best is not None:
         point = ", ".join(f"{g} = {best[g]}" for g in grid)
-        return (
-            f"{target}{where}: the smallest point whose whole 95 % interval meets it is "
-            f"{point} (worst there: {_at(best, target.metric)})."
-        )
+        return tr(
+            "verdict_met", lang, target=target, where=where, point=point,
+            at=_at(best, target.metric),
+        )  # fmt: skip
     known = judged.dropna(subset=["mean"])
     if known.empty:
-        return f"{target}{where}: no point has data for {target.metric}."
+        return tr("verdict_no_data", lang, target=target, where=where, metric=target.metric)
     closest = known.loc[known["mean"].idxmin() if target.ceiling else known["mean"].idxmax()]
     point = ", ".join(f"{g} = {closest[g]}" for g in grid)
-    return (
-        f"{target}{where}: no point of the sweep meets it with its whole 95 % interval; "
-        f"the closest is {point} (worst there: {_at(closest, target.metric)})."
-    )
+    return tr(
+        "verdict_not_met", lang, target=target, where=where, point=point,
+        at=_at(closest, target.metric),
+    )  # fmt: skip

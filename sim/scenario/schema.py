@@ -46,6 +46,7 @@ __all__ = [
     "Hall",
     "Horizon",
     "Mode",
+    "Report",
     "Scenario",
     "Service",
     "Town",
@@ -520,6 +521,18 @@ class Enforcement(_Model):
 # --- the scenario -----------------------------------------------------------------------------
 
 
+class Report(_Model):
+    """How the scenario's reports are written."""
+
+    lang: Literal["en", "zh"] = "en"
+    """Language of the reports, figures and console tables: ``en`` (English) or ``zh``
+    (Chinese); ``--lang`` on the command line overrides it. Names of halls, towns, teams
+    and the scenario are shown as written."""
+    not_modelled: list[str] = []
+    """What this scenario leaves out, one line each, added to the "Not modelled" list at
+    the top of every report (e.g. ``the night market's weekend demand``)."""
+
+
 class Scenario(_Model):
     """A county, its demand, halls and windows: everything one run needs."""
 
@@ -545,6 +558,8 @@ class Scenario(_Model):
     """The service halls and their windows."""
     enforcement: Enforcement | None = None
     """Enforcement teams, routine inspections and incidents (optional)."""
+    report: Report = Report()
+    """Language of the reports and what they list as not modelled (optional)."""
 
     @model_validator(mode="after")
     def _references(self) -> Scenario:
