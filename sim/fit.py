@@ -402,9 +402,18 @@ def fit(
         service_fits[item] = sf
         facts = items.get(item, {})
         online = float(facts.get("online_share", 0.0))
+        station = float(facts.get("station_share", 0.0))
+        # the share of the item's requests that reach a hall: residents of towns with village
+        # stations also hand station_share of them in there (population-weighted)
+        at_station = (
+            sum(t["population"] for t in towns or [] if t.get("stations")) / population
+            if towns
+            else 0.0
+        )
+        in_person = 1 - online - station * at_station
         n_req = int(requests[item])
         low, high = poisson_interval(n_req)
-        scale = days_per_year / days / (1 - online) / (population / 1000)
+        scale = days_per_year / days / in_person / (population / 1000)
         rate = n_req * scale
         entry: dict[str, Any] = {
             "id": item,
@@ -425,7 +434,7 @@ def fit(
             high * scale,
             n_req,
             f"Poisson (exact): requests / {days:,} days × {days_per_year} days_per_year"
-            + (f" / (1 − online_share {online:g})" if online else "")
+            + (f" / (in-person share {in_person:.3g}: online, stations)" if in_person < 1 else "")
             + f", {per}",
         )
         if not facts.get("kind"):

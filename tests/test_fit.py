@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from sim.cli import app
 from sim.fit import fit, fit_service
 from sim.model.demand import DayProfile
-from sim.scenario import load_scenario
+from sim.scenario import Scenario, load_scenario
 from sim.scenario.holidays import workday_dates
 from sim.tickets import read_tickets
 
@@ -385,3 +385,24 @@ def test_replications_are_separate_periods(tmp_path: Path, log_file: Path) -> No
     a = {s["id"]: s["per_1000_residents_per_year"] for s in one.data["services"]}
     b = {s["id"]: s["per_1000_residents_per_year"] for s in two.data["services"]}
     assert a == pytest.approx(b, rel=1e-3)
+
+
+def test_online_and_station_shares_scale_the_in_person_volume(log_file: Path) -> None:
+    """A log sees only what reaches a hall: with --items shares, the requests per 1000
+    residents are the hall's divided by the in-person share (stations only in the towns
+    that have them, population-weighted), so the fitted scenario sends the same to halls."""
+    tickets, dropped = read_tickets(log_file)
+    towns = [
+        {"name": "A", "population": 60000, "x_km": 0, "y_km": 0, "stations": False},
+        {"name": "B", "population": 40000, "x_km": 9, "y_km": 0, "stations": True},
+    ]
+    item = str(tickets["item"].iloc[0])
+    plain = fit(tickets, dropped, towns=towns)
+    shares = fit(tickets, dropped, towns=towns,
+                 items={item: {"online_share": 0.2, "station_share": 0.3}})  # fmt: skip
+    rate = {r.id: r.per_1000_residents_per_year for r in (
+        Scenario.model_validate(plain.data).services)}  # fmt: skip
+    shared = next(s for s in Scenario.model_validate(shares.data).services if s.id == item)
+    assert shared.per_1000_residents_per_year == pytest.approx(
+        rate[item] / (1 - 0.2 - 0.3 * 0.4), rel=1e-3
+    )
