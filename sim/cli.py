@@ -21,6 +21,8 @@ from rich.table import Table
 from rich.text import Text
 
 from sim.errors import BadInput, OutputRefused, ScenarioError, shown
+from sim.i18n import check_lang
+from sim.i18n import t as tr
 from sim.metrics import ENFORCEMENT_METRICS, KEY_METRICS, fmt
 
 if TYPE_CHECKING:  # the commands import what they need: `countysim --help` stays fast
@@ -97,33 +99,38 @@ def print_table(frame, title: str, caption: str | None = None, console: Console 
     """Print a table built by :mod:`sim.tables` (text cells, printed literally)."""
     table = Table(title=title, caption=caption)
     for i, column in enumerate(frame.columns):
-        left = i == 0 or column in ("metric", "scope", "meaning") or column.startswith("worst")
+        left = i == 0 or column in _LEFT or str(column).startswith(("worst", "最差"))
         table.add_column(str(column), justify="left" if left else "right")
     for row in frame.itertuples(index=False):
         table.add_row(*(Text(str(v)) for v in row))
     console.print(table)
 
 
-def print_key_metrics(results: Results, console: Console = out) -> None:
+_LEFT = {"metric", "scope", "meaning", "指标", "范围", "含义"}
+"""Columns printed flush left (text, not numbers)."""
+
+
+def print_key_metrics(results: Results, console: Console = out, lang: str = "en") -> None:
     """The tables printed after a run: county-wide metrics, one line per hall, and the
-    same for enforcement and its teams when the scenario has them."""
+    same for enforcement and its teams when the scenario has them (in ``lang``)."""
     from sim.tables import HALL_COLUMNS, TEAM_COLUMNS, key_table, scope_table
 
     s, scenario = results.summary, results.scenario
     reps = results.replications["replication"].nunique()
-    caption = (
-        f"{scenario.horizon_text()}, {reps} replications, seed {results.seed}; "
-        "mean and 95% confidence interval over replications"
+    caption = tr(
+        "con_caption", lang, horizon=scenario.horizon_text(lang), reps=reps, seed=results.seed
     )
-    print_table(key_table(s, KEY_METRICS), f"{scenario.name} — key metrics", caption, console)
+    title = tr("con_key", lang, name=scenario.name)
+    print_table(key_table(s, KEY_METRICS, lang), title, caption, console)
     halls = [h.name for h in scenario.halls]
-    print_table(scope_table(s, "hall", halls, HALL_COLUMNS), "per hall (means)", None, console)
+    table = scope_table(s, "hall", halls, HALL_COLUMNS, lang)
+    print_table(table, tr("con_per_hall", lang), None, console)
     if scenario.enforcement is not None:
-        title = f"{scenario.name} — enforcement"
-        print_table(key_table(s, ENFORCEMENT_METRICS), title, None, console)
+        title = tr("con_enforcement", lang, name=scenario.name)
+        print_table(key_table(s, ENFORCEMENT_METRICS, lang), title, None, console)
         teams = [t.name for t in scenario.enforcement.teams]
-        table = scope_table(s, "team", teams, TEAM_COLUMNS)
-        print_table(table, "per team (means)", None, console)
+        table = scope_table(s, "team", teams, TEAM_COLUMNS, lang)
+        print_table(table, tr("con_per_team", lang), None, console)
 
 
 @contextmanager
@@ -178,6 +185,26 @@ ForceOpt = Annotated[
     bool, typer.Option("--force", help="Replace --out even if countysim did not write it.")
 ]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
+LangOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--lang",
+        help="Language of the report, figures and tables: en or zh (default: the "
+        "scenario's report.lang, else en).",
+        show_default=False,
+    ),
+]
+
+
+def _lang(lang: str | None, scenario: Any = None) -> str:
+    """``--lang``, else the scenario's ``report.lang``, else ``en``; a wrong one: exit 2."""
+    default = scenario.report.lang if scenario is not None else "en"
+    try:
+        return check_lang(lang, default)
+    except ValueError as exc:
+        raise BadInput(f"--lang: {exc}") from None
+
+
 FiguresOpt = Annotated[
     bool, typer.Option("--figures/--no-figures", help="Write figures/ and report.html.")
 ]
@@ -259,6 +286,7 @@ def run_command(
     figures: FiguresOpt = True,
     quiet: QuietOpt = False,
     force: ForceOpt = False,
+    lang: LangOpt = None,
 ) -> None:
     """Run a scenario and write results/<scenario>-<stamp>/ with figures and a report."""
     from sim.capacity import offered_load
@@ -266,6 +294,7 @@ def run_command(
     from sim.store import check_out, write_run
 
     loaded = _load(scenario, set_, seed, days)
+    lang = _lang(lang, loaded)
     where = _where(executor, workers, scheduler)
     try:
         target = Precision.parse(precision) if precision else None
@@ -287,8 +316,8 @@ def run_command(
             **where,
         )
     results.info["command"] = _command()
-    print_key_metrics(results)
-    folder = write_run(results, out_dir, then=_draw() if figures else None, force=force)
+    print_key_metrics(results, lang=lang)
+    folder = write_run(results, out_dir, then=_draw(lang=lang) if figures else None, force=force)
     _said_report(folder, figures)
     if target is not None:
         p = results.info["precision"]
@@ -321,6 +350,7 @@ def compare_command(
     figures: FiguresOpt = True,
     quiet: QuietOpt = False,
     force: ForceOpt = False,
+    lang: LangOpt = None,
 ) -> None:
     """Compare scenarios with the same citizens: differences to the first, with 95% CIs.
 
@@ -331,6 +361,7 @@ def compare_command(
     if len(scenarios) < 2:
         raise BadInput("compare needs at least two scenario files")
     loaded = [_load(path, set_, None, days) for path in scenarios]
+    lang = _lang(lang, loaded[0])
     where = _where(executor, workers, scheduler)
     if out_dir is not None:
         check_out(out_dir, force)
@@ -345,8 +376,9 @@ def compare_command(
             **where,
         )
     comparison.info["command"] = _command()
-    print_comparison(comparison)
-    folder = write_comparison(comparison, out_dir, then=_draw() if figures else None, force=force)
+    print_comparison(comparison, lang=lang)
+    draw = _draw(lang=lang) if figures else None
+    folder = write_comparison(comparison, out_dir, then=draw, force=force)
     _said_report(folder, figures)
     out.print(
         Text.assemble(
@@ -392,6 +424,7 @@ def sweep_command(
     scheduler: SchedulerOpt = None,
     figures: FiguresOpt = True,
     quiet: QuietOpt = False,
+    lang: LangOpt = None,
 ) -> None:
     """Run a scenario at every combination of grid values; resumes when interrupted.
 
@@ -401,6 +434,7 @@ def sweep_command(
     from sim.store import check_out, slug, sweep_checkpoints, write_into, write_table
 
     loaded = _load(scenario, set_, seed, days)
+    lang = _lang(lang, loaded)
     where = _where(executor, workers, scheduler)
     targets = _targets(target)
     try:
@@ -415,9 +449,9 @@ def sweep_command(
         result = sweep(loaded, axes, replications, finished=finished, on_point=on_point,
                        progress=tick, **where)  # fmt: skip
     write_table(result.table, folder / "sweep.csv")
-    print_sweep(result, targets)
+    print_sweep(result, targets, lang=lang)
     if figures:
-        write_into(folder, _draw(targets), ["sweep.csv"])
+        write_into(folder, _draw(targets, lang), ["sweep.csv"])
     _said_report(folder, figures)
     if result.reused:
         out.print(
@@ -446,14 +480,15 @@ def _targets(texts: list[str] | None) -> list[Target]:
         raise BadInput(str(exc)) from None
 
 
-def _draw(targets: list[Target] | None = None) -> Callable[[Path], object]:
+def _draw(targets: list[Target] | None = None, lang: str | None = None) -> Callable[[Path], object]:
     """Draws the figures and report of a results folder (given to the writers, which call
-    it on the temporary folder before it is renamed into place)."""
+    it on the temporary folder before it is renamed into place), in ``lang`` (None: the
+    folder's scenario's ``report.lang``)."""
 
     def draw(folder: Path) -> object:
         from sim.report import write_report
 
-        return write_report(folder, targets)
+        return write_report(folder, targets, lang)
 
     return draw
 
@@ -474,49 +509,50 @@ def report_command(
         typer.Argument(help="A results folder written by run, compare, sweep or optimise."),
     ],
     target: TargetOpt = None,
+    lang: LangOpt = None,
 ) -> None:
-    """Redraw the figures and report of a results folder from its saved tables."""
+    """Redraw the figures and report of a results folder from its saved tables (--lang zh:
+    in Chinese; only figures/ and report.html/.md are rewritten)."""
     tables = ("summary.csv", "compare.csv", "sweep.csv", "candidates.csv", "crews.csv", "plans.csv")
     if not any((folder / name).exists() for name in tables):
         raise BadInput(f"{folder}: not a results folder (none of {', '.join(tables)})")
-    _draw(_targets(target))(folder)
+    if lang is not None:
+        lang = _lang(lang)
+    _draw(_targets(target), lang)(folder)
     _said_report(folder, True)
 
 
-def print_comparison(comparison: Comparison, console: Console = out) -> None:
+def print_comparison(comparison: Comparison, console: Console = out, lang: str = "en") -> None:
     """Key metrics of each scenario and the paired difference to the first (* where the 95%
-    interval excludes 0), then the waits at the busiest halls."""
+    interval excludes 0), then the waits at the busiest halls (in ``lang``)."""
     from sim.tables import busiest_halls, comparison_rows
 
     t = comparison.table
     first = comparison.results[0].scenario
     metrics = KEY_METRICS + (ENFORCEMENT_METRICS if first.enforcement is not None else [])
-    caption = (
-        "mean over replications; Δ = paired difference to the first scenario (same "
-        "citizens) [95% CI]; * = the interval excludes 0"
-    )
-    title = f"comparison to {first.name} (scope all)"
-    print_table(comparison_rows(t, metrics), title, caption, console)
-    waits = comparison_rows(t, ["wait_min_mean", "wait_min_p90"], busiest_halls(t))
-    print_table(waits, "waits at the busiest halls (minutes)", caption, console)
+    caption = tr("con_compare_caption", lang)
+    title = tr("con_compare", lang, name=first.name)
+    print_table(comparison_rows(t, metrics, lang=lang), title, caption, console)
+    waits = comparison_rows(t, ["wait_min_mean", "wait_min_p90"], busiest_halls(t), lang=lang)
+    print_table(waits, tr("con_busiest", lang), caption, console)
 
 
-def print_sweep(result: Sweep, targets: list[Target] = (), console: Console = out) -> None:
+def print_sweep(
+    result: Sweep, targets: list[Target] = (), console: Console = out, lang: str = "en"
+) -> None:
     """The sweep's points (county-wide means), and each target judged at every hall."""
     from sim.tables import sweep_points, target_table
     from sim.targets import judge, verdict
 
     grid = list(result.grid)
-    title = "sweep (scope all, means over replications)"
-    print_table(sweep_points(result.table, grid), title, None, console)
+    print_table(sweep_points(result.table, grid, lang), tr("con_sweep", lang), None, console)
     for target in targets:
         judged = judge(result.table, grid, target)
-        caption = (
-            f"at each point the {target.kind} whose 95% interval is worst decides; mean [95% CI]"
-        )
-        title = f"target {target}, judged at every {target.kind}"
-        print_table(target_table(judged, grid, target), title, caption, console)
-        console.print(Text(verdict(judged, grid, target)))
+        kind = tr(f"kind_{target.kind}", lang) if lang == "zh" else target.kind
+        caption = tr("con_target_caption", lang, kind=kind)
+        title = tr("con_target", lang, target=target, kind=kind)
+        print_table(target_table(judged, grid, target, lang), title, caption, console)
+        console.print(Text(verdict(judged, grid, target, lang)))
 
 
 @app.command("validate")
@@ -806,6 +842,7 @@ def optimise_staffing_command(
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
     quiet: QuietOpt = False,
+    lang: LangOpt = None,
 ) -> None:
     """Split --staff window staff over the halls' window groups so that the target holds at
     every chosen hall and the objective is smallest (analytic start, then simulation); or,
@@ -823,6 +860,7 @@ def optimise_staffing_command(
             "second on the first's best.yaml"
         )
     loaded = _load(scenario, set_, seed, days)
+    lang = _lang(lang, loaded)
 
     def split(text: str | None, sep: str = ",") -> list[str] | None:
         return None if text is None else [x.strip() for x in text.split(sep) if x.strip()]
@@ -845,8 +883,8 @@ def optimise_staffing_command(
                 max_evaluations=max_evaluations, progress=tick, groups=split(groups, ";"),
                 finished=finished, on_point=on_point, **where,
             )  # fmt: skip
-    print_search(result)
-    save_staffing(result, folder, scenario, force=force, draw=_draw())
+    print_search(result, lang=lang)
+    save_staffing(result, folder, scenario, force=force, draw=_draw(lang=lang))
     _said_report(folder, True)
     out.print(
         Text.assemble(
@@ -857,27 +895,27 @@ def optimise_staffing_command(
     )
 
 
-def print_before_after(table, console: Console = out) -> None:
+def print_before_after(table, console: Console = out, lang: str = "en") -> None:
     """Travel and each hall's mean and 90th-percentile wait, input vs chosen scenario."""
     from sim.report import before_after_table, minutes_formatted
 
     if table is None:
         return
-    shown = before_after_table(table, changed_only=True)
+    shown = before_after_table(table, changed_only=True, lang=lang)
     hidden = len(before_after_table(table)) - len(shown)
     print_table(
         minutes_formatted(shown),
-        "before → after (same citizens)",
-        "means over replications, in minutes; travel: round trip of the hall's visitors"
-        + (f"; {hidden} halls with the same figures not shown" if hidden else ""),
+        tr("con_before_after", lang),
+        tr("con_before_after_caption", lang) + (tr("con_hidden", lang, n=hidden) if hidden else ""),
         console=console,
     )
 
 
-def print_search(result, console: Console = out) -> None:
+def print_search(result, console: Console = out, lang: str = "en") -> None:
     """The allocations an optimiser simulated, the chosen one, the verdict, before/after."""
     import pandas as pd
 
+    from sim.i18n import join, metric_name
     from sim.targets import interval
 
     goal = result.target
@@ -886,37 +924,38 @@ def print_search(result, console: Console = out) -> None:
     t = result.table
     shown_table = pd.DataFrame(
         {
-            "step": t.step.astype(str),
-            "allocation": t.allocation,
-            result.objective: [
+            tr("col_step", lang): t.step.astype(str),
+            tr("col_allocation", lang): t.allocation,
+            metric_name(result.objective, lang): [
                 interval(m, lo, hi, result.objective)
                 for m, lo, hi in zip(
                     t.objective, t.objective_ci_low, t.objective_ci_high, strict=True
                 )
             ],
-            "worst unit": t.worst_hall.fillna("").astype(str),
-            metric: [
+            tr("col_worst_unit", lang): t.worst_hall.fillna("").astype(str),
+            metric_name(metric, lang): [
                 "" if pd.isna(m) else interval(m, lo, hi, metric)
                 for m, lo, hi in zip(t.worst_mean, t.worst_ci_low, t.worst_ci_high, strict=True)
             ],
-            "met": t.met.map({True: "yes", False: "no"}),
-            "accepted": t.accepted.map({True: "yes", False: ""}),
+            tr("col_met", lang): t.met.map({True: tr("yes", lang), False: tr("no", lang)}),
+            tr("col_accepted", lang): t.accepted.map({True: tr("yes", lang), False: ""}),
         }
     )
-    what = "crews of" if result.info.get("kind") == "crews" else "windows of"
+    what = tr("con_crews_of" if result.info.get("kind") == "crews" else "con_windows_of", lang)
+    groups = join((g.label for g in result.groups), lang)
     print_table(
         shown_table,
-        "allocations simulated",
-        f"allocation: {what} {', '.join(g.label for g in result.groups)}",
+        tr("con_allocations", lang),
+        tr("con_allocation_caption", lang, what=what, groups=groups),
         console=console,
     )
-    console.print(f"start:  {result.start}", highlight=False)
-    console.print(f"chosen: {result.allocation}", highlight=False)
+    console.print(tr("con_start", lang, value=result.start), highlight=False)
+    console.print(tr("con_chosen", lang, value=result.allocation), highlight=False)
     if result.feasible:
-        console.print(Text.assemble(("target met: ", "bold green"), result.summary()))
+        console.print(Text.assemble((tr("con_met", lang), "bold green"), result.summary()))
     else:
-        console.print(Text.assemble(("target NOT met: ", "bold red"), result.summary()))
-    print_before_after(result.before_after, console)
+        console.print(Text.assemble((tr("con_not_met", lang), "bold red"), result.summary()))
+    print_before_after(result.before_after, console, lang)
 
 
 @optimise_app.command("branches")
@@ -973,6 +1012,7 @@ def optimise_branches_command(
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
     quiet: QuietOpt = False,
+    lang: LangOpt = None,
 ) -> None:
     """Choose K branch towns (p-median on road km or maximal coverage, solved exactly),
     staff each plan, simulate the best plans against SCENARIO and rank them on travel and
@@ -982,11 +1022,13 @@ def optimise_branches_command(
     and a report. Running again into the same --out reuses finished simulations."""
     import pandas as pd
 
+    from sim.i18n import metric_name
     from sim.siting import optimise_branches
     from sim.store import check_out, save_siting, slug, sweep_checkpoints
     from sim.targets import interval
 
     loaded = _load(scenario, set_, seed, days)
+    lang = _lang(lang, loaded)
     names = None
     if candidates is not None:
         names = [t.strip() for t in candidates.split(",") if t.strip()]
@@ -1017,28 +1059,24 @@ def optimise_branches_command(
         ]  # fmt: skip
 
     best = t["best"] if "best" in t else pd.Series(False, index=t.index)
+    covered = {tr("col_covered", lang): [f"{v:.0%}" for v in t.covered]} if "covered" in t else {}
     table = pd.DataFrame(
         {
-            "plan": t.plan.astype(str),
-            "towns": t.towns,
-            "mean km": [f"{v:.2f}" for v in t.mean_km],
-            **({"covered": [f"{v:.0%}" for v in t.covered]} if "covered" in t else {}),
-            "travel_min": shown("travel_min", "travel_min"),
-            "Δ travel": shown("travel_min", "travel_min", diff=True),
-            "worst hall wait p90": shown("wait_p90_worst", "wait_min_p90"),
-            "Δ wait": shown("wait_p90_worst", "wait_min_p90", diff=True),
-            "best": ["" if pd.isna(b) or not b else "yes" for b in best],
+            tr("col_plan", lang): t.plan.astype(str),
+            tr("col_towns", lang): t.towns,
+            tr("col_mean_km", lang): [f"{v:.2f}" for v in t.mean_km],
+            **covered,
+            metric_name("travel_min", lang): shown("travel_min", "travel_min"),
+            tr("col_d_travel", lang): shown("travel_min", "travel_min", diff=True),
+            tr("col_worst_wait", lang): shown("wait_p90_worst", "wait_min_p90"),
+            tr("col_d_wait", lang): shown("wait_p90_worst", "wait_min_p90", diff=True),
+            tr("col_best", lang): ["" if pd.isna(b) or not b else tr("yes", lang) for b in best],
         }
     )
-    print_table(
-        table,
-        "branch plans",
-        "mean km: road km per in-person visit to the nearest open hall (p-median objective); "
-        "Δ: paired difference to the scenario as is",
-    )
+    print_table(table, tr("con_plans", lang), tr("con_plans_caption", lang))
     out.print(result.summary(), highlight=False)
     out.print("staff of each plan: " + " | ".join(t.staff[1:].astype(str)), highlight=False)
-    print_before_after(result.before_after)
+    print_before_after(result.before_after, lang=lang)
     if not result.staff_taken:
         err.print(
             Text.assemble(
@@ -1047,7 +1085,7 @@ def optimise_branches_command(
                 "they were added, so total window staff grows.",
             )
         )
-    save_siting(result, folder, scenario, force=force, draw=_draw())
+    save_siting(result, folder, scenario, force=force, draw=_draw(lang=lang))
     _said_report(folder, True)
     out.print(
         Text.assemble(
