@@ -357,7 +357,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "sep": ("; ", "；"),
     "cap_travel_two": (
         "Mean round-trip travel per in-person matter {a} min in {first}, {b} min in {last}.",
-        "每件现场办事平均往返路程时间：{first}{a}分钟，{last}{b}分钟。",
+        "每件现场办事平均往返路程时间：{first}为{a}分钟，{last}为{b}分钟。",
     ),
     "cap_travel_one": (
         "Mean round-trip travel per in-person matter {a} min.",
@@ -372,7 +372,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "各乡镇：仅一次模拟的均值，故无置信区间。",
     ),
     "cap_trips": ("Done in one trip: {parts}.", "一次办结率：{parts}。"),
-    "cap_trips_part": ("{value} ({name})", "{name}{value}"),
+    "cap_trips_part": ("{value} ({name})", "{name}为{value}"),
     "cap_wait_worst": (
         "{name}: the longest 90th-percentile wait is at {hall}, {value} min.",
         "{name}：第90百分位等候最长的是{hall}，{value}分钟。",

@@ -904,7 +904,11 @@ def axis_label(path: str, scenario: Scenario | None = None, lang: str = "en") ->
                 else:
                     words.append(_numbered(before, key, lang))
     field = field_words(field, lang)
-    return tr("axis", lang, words=join(words, lang), field=field) if words else field
+    return (
+        tr("axis", lang, words=("，" if lang == "zh" else ", ").join(words), field=field)
+        if words
+        else field
+    )
 
 
 def _numbered(plural: str, n: int, lang: str) -> str:
