@@ -28,7 +28,7 @@ from sim.metrics import ENFORCEMENT_METRICS, KEY_METRICS, METRICS, fmt
 from sim.model.geography import CountyMap
 from sim.scenario import Scenario, load_scenario
 from sim.store import load_results, slug
-from sim.summary import Summary, comparison_summary, not_modelled, run_summary
+from sim.summary import NOT_MODELLED, Summary, comparison_summary, not_modelled, run_summary
 from sim.tables import (
     HALL_COLUMNS,
     TEAM_COLUMNS,
@@ -440,22 +440,24 @@ def write_report(
         figures = sweep_figures(table, grid, targets, scenario, lang)
         judged = [(t, judge(table, grid, t)) for t in targets]
         verdicts = [verdict(j, grid, t, lang) for t, j in judged]
-        summary = None
-        if scenario is not None:
-            shown = [t.metric for t in targets] or ["wait_min_p90", "travel_min"]
-            question = tr(
-                "sweep_question", lang, metrics=join((metric_name(m, lang) for m in shown), lang),
-                grid=join((plots.axis_label(g, scenario, lang) for g in grid), lang),
-                points=table["point"].nunique() if "point" in table else "?",
-                reps=_sweep_reps(folder),
-            )  # fmt: skip
-            findings = verdicts or [f.caption for f in figures]
-            summary = Summary(question, findings, not_modelled(scenario, lang))
+        shown = [t.metric for t in targets] or ["wait_min_p90", "travel_min"]
+        question = tr(
+            "sweep_question", lang, metrics=join((metric_name(m, lang) for m in shown), lang),
+            grid=join((plots.axis_label(g, scenario, lang) for g in grid), lang),
+            points=table["point"].nunique(),
+            reps=int(table["n"].max()) if "n" in table else "?",
+        )  # fmt: skip
+        left_out = (
+            not_modelled(scenario, lang)
+            if scenario is not None
+            else [pair[lang == "zh"] for pair in NOT_MODELLED]
+        )
+        summary = Summary(question, verdicts or [f.caption for f in figures], left_out)
         kinds = {t: tr(f"kind_{t.kind}", lang) if lang == "zh" else t.kind for t, _ in judged}
         return _write(
             folder,
             tr("sweep_title", lang, grid=join(grid, lang)),
-            [tr("sweep_intro", lang), *verdicts],
+            [tr("sweep_intro", lang)],  # the verdicts are the summary's findings
             [(tr("sweep_points", lang), sweep_points(table, grid, lang))]
             + [
                 (
@@ -483,16 +485,6 @@ def write_report(
         tables.append((tr("per_team", lang), table))
     one_page = run_summary(summary, scenario, _reps(results), lang)
     return _write(folder, scenario.name, _describe(results, lang), tables, figures, lang, one_page)
-
-
-def _sweep_reps(folder: Path) -> object:
-    """Replications per point of a sweep (from its first point's manifest), or ``?``."""
-    for path in sorted((folder / "points").glob("*/manifest.json")):
-        try:
-            return json.loads(path.read_text(encoding="utf-8")).get("replications", "?")
-        except (OSError, ValueError):
-            return "?"
-    return "?"
 
 
 # --- optimisers' folders ------------------------------------------------------------------------
