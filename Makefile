@@ -44,6 +44,7 @@ validate: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/core.py
+	$(BIN)/python bench/data.py
 
 clean:
 	rm -rf $(VENV) results/demo results/bench

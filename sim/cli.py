@@ -212,8 +212,15 @@ LogOpt = Annotated[
     bool,
     typer.Option(
         "--log",
-        help="Also write matters.parquet (and visits.parquet), tickets.csv and the event "
-        "logs events.xes, ocel.json, vidigi.csv.",
+        help="Also write matters.parquet (and visits.parquet) and tickets.csv.",
+    ),
+]
+EventLogOpt = Annotated[
+    bool,
+    typer.Option(
+        "--event-logs",
+        help="Also write event logs for process-mining and animation tools: events.xes and "
+        "ocel.json (pm4py; first replication) and vidigi.csv (implies --log; slow on big runs).",
     ),
 ]
 TicketLogOpt = Annotated[
@@ -273,6 +280,7 @@ def run_command(
     out_dir: OutOpt = None,
     log: LogOpt = False,
     ticket_log: TicketLogOpt = False,
+    event_logs: EventLogOpt = False,
     precision: Annotated[
         str | None,
         typer.Option(
@@ -309,13 +317,14 @@ def run_command(
         results = run(
             loaded,
             replications,
-            log=log,
+            log=log or event_logs,
             precision=target,
             progress=tick,
             tickets=ticket_log,
             **where,
         )
     results.info["command"] = _command()
+    results.info["event_logs"] = event_logs
     print_key_metrics(results, lang=lang)
     folder = write_run(results, out_dir, then=_draw(lang=lang) if figures else None, force=force)
     _said_report(folder, figures)
@@ -344,6 +353,7 @@ def compare_command(
     out_dir: OutOpt = None,
     log: LogOpt = False,
     ticket_log: TicketLogOpt = False,
+    event_logs: EventLogOpt = False,
     executor: ExecutorOpt = "processes",
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
@@ -370,12 +380,14 @@ def compare_command(
             loaded,
             replications,
             seed=seed,
-            log=log,
+            log=log or event_logs,
             progress=tick,
             tickets=ticket_log,
             **where,
         )
     comparison.info["command"] = _command()
+    for results in comparison.results:
+        results.info["event_logs"] = event_logs
     print_comparison(comparison, lang=lang)
     draw = _draw(lang=lang) if figures else None
     folder = write_comparison(comparison, out_dir, then=draw, force=force)

@@ -233,7 +233,7 @@ def _write_files(results: Results, folder: Path) -> None:
         results.visits.to_parquet(folder / "visits.parquet", index=False)
     if results.tickets is not None:
         write_ticket_log(results.tickets, folder / "tickets.csv")
-        if results.matters is not None:  # --log: the event logs too
+        if results.matters is not None and results.info.get("event_logs"):
             write_event_logs(results.scenario, results.tickets, folder)
 
 
@@ -285,9 +285,9 @@ def write_run(
     force: bool = False,
 ) -> Path:
     """Write scenario.resolved.yaml, manifest.json, summary.csv, replications.csv and, when
-    the run was logged, matters.parquet (and visits.parquet with enforcement), tickets.csv
-    and the event logs (:func:`write_event_logs`); tickets.csv alone when only the ticket
-    log was kept. ``out``
+    the run was logged, matters.parquet (and visits.parquet with enforcement) and tickets.csv,
+    with the event logs (:func:`write_event_logs`) when ``results.info["event_logs"]``;
+    tickets.csv alone when only the ticket log was kept. ``out``
     replaces a folder of that name that countysim wrote (any folder with ``force``).
     ``then`` is called with the temporary folder once the tables are in it (the report is
     drawn there), before it is renamed into place."""

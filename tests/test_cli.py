@@ -42,11 +42,9 @@ def test_run_writes_the_results_folder(tmp_path: Path, county_file: Path) -> Non
     assert names == [
         "daily.csv",
         "distributions.csv",
-        "events.xes",
         "figures",
         "manifest.json",
         "matters.parquet",
-        "ocel.json",
         "profiles.csv",
         "replications.csv",
         "report.html",
@@ -54,7 +52,6 @@ def test_run_writes_the_results_folder(tmp_path: Path, county_file: Path) -> Non
         "scenario.resolved.yaml",
         "summary.csv",
         "tickets.csv",
-        "vidigi.csv",
     ]
     summary = pd.read_csv(out / "summary.csv")
     assert list(summary.columns) == ["metric", "scope", "mean", "std", "ci_low", "ci_high", "n"]
