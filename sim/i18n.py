@@ -281,6 +281,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "team_x": ("crew time driving or on site", "队伍行驶或在现场的时间占比"),
     "team": ("team", "执法队伍"),
     "team_title": ("Team utilisation", "执法队伍利用率"),
+    "cmp_none": (
+        "no key metric differs between the scenarios",
+        "各方案的主要指标没有差别",
+    ),
     "cmp_y": ("metric (scope all)", "指标（全县）"),
     "cmp_x": (
         "difference to {first}, % of its mean, 95 % interval (linear within ±1 %, "

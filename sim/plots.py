@@ -191,6 +191,12 @@ def _mean_percentiles(dist: pd.DataFrame, quantity: str, scope: str = "all") -> 
     return rows.groupby("q")["value"].mean().reindex(range(101)).to_numpy()
 
 
+def _from_zero(ax) -> None:
+    """The y axis from 0 up to the data (up to 1 when every value is 0: a flat line)."""
+    top = ax.get_ylim()[1]
+    ax.set_ylim(0, top if top > 0 else 1)
+
+
 def _legend_outside(ax, **kwargs) -> None:
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0, **kwargs)
 
@@ -543,11 +549,11 @@ def daily(results: Mapping[str, Results], lang: str = "en") -> Figure:
         bottom.xaxis.set_major_formatter(matplotlib.dates.ConciseDateFormatter(locator))
     top.set_ylabel(tr("daily_requests", lang))
     top.set_title(tr("daily_title", lang))
-    top.set_ylim(bottom=0)
+    _from_zero(top)
     bottom.set_ylabel(tr("daily_wait", lang))
     bottom.set_xlabel(tr("daily_dated" if dated else "daily_day", lang))
     bottom.set_title(tr("daily_wait_title", lang))
-    bottom.set_ylim(bottom=0)
+    _from_zero(bottom)
     top.xaxis.set_tick_params(labelbottom=True)
     top.set_xlabel(bottom.get_xlabel())
     _legend_outside(top)
@@ -652,7 +658,7 @@ def queue_by_hour(result: Results, top: int = 5, lang: str = "en") -> Figure:
         tr("queue_title", lang, name=result.scenario.name)
         + (tr("queue_top", lang, n=len(busiest), halls=halls) if halls > top else "")
     )
-    ax.set_ylim(bottom=0)
+    _from_zero(ax)
     _legend_outside(ax, title=tr("queue_band", lang))
     return fig
 
@@ -809,7 +815,9 @@ def comparison(table: pd.DataFrame, metrics: Sequence[str], lang: str = "en") ->
     ax.axvline(0, color="black", lw=1)
     _percent_symlog(ax, [v for r in rows for v in r[2:5]])
     ax.set_yticks(y, [metric_name(r[0], lang) for r in rows], fontsize=8)
-    ax.set_ylim(len(rows) - 0.5, -0.5)
+    ax.set_ylim(max(len(rows), 1) - 0.5, -0.5)
+    if not rows:  # every metric the same in every scenario (e.g. only crews changed)
+        ax.text(0.5, 0, tr("cmp_none", lang), ha="center", va="center", transform=ax.transData)
     ax.set_ylabel(tr("cmp_y", lang))
     ax.set_xlabel(tr("cmp_x", lang, first=first))
     ax.set_title(tr("cmp_title", lang))
@@ -1185,7 +1193,7 @@ def search_path(
             + (_unit(metric) if lang == "en" else "")
         )
         bottom.set_title(tr("search_worst_title", lang, metric=shown, unit=where))
-        bottom.set_ylim(bottom=0)
+        _from_zero(bottom)
         handles += [
             Line2D([], [], marker="o", ls="", color=green, label=tr("meets", lang)),
             Line2D([], [], marker="o", ls="", color=red, label=tr("misses", lang)),

@@ -169,7 +169,7 @@ BAD = {
         ["travel", "add up to 1"],
     ),
     "unknown distribution": (
-        _mutate(**{"services[1].service_min": {"dist": "weibull", "mean": 3}}),
+        _mutate(**{"services[1].service_min": {"dist": "pareto", "mean": 3}}),
         ["services[1].service_min", "lognormal"],
     ),
     "duplicate town": (
