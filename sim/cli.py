@@ -7,9 +7,11 @@ internal error.
 from __future__ import annotations
 
 import functools
+import importlib
 import math
 import socket
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -313,6 +315,7 @@ def run_command(
     if out_dir is not None:
         check_out(out_dir, force)
     _warn_overload(offered_load(loaded))
+    _prewarm(figures, executor)
     with _progress(replications, quiet, loaded.name) as tick:
         results = run(
             loaded,
@@ -375,6 +378,7 @@ def compare_command(
     where = _where(executor, workers, scheduler)
     if out_dir is not None:
         check_out(out_dir, force)
+    _prewarm(figures, executor)
     with _progress(replications * len(loaded), quiet, "compare") as tick:
         comparison = compare(
             loaded,
@@ -498,11 +502,26 @@ def _draw(targets: list[Target] | None = None, lang: str | None = None) -> Calla
     folder's scenario's ``report.lang``)."""
 
     def draw(folder: Path) -> object:
+        while _PREWARM:
+            _PREWARM.pop().join()  # no thread left when the figures fork
         from sim.report import write_report
 
         return write_report(folder, targets, lang)
 
     return draw
+
+
+_PREWARM: list[threading.Thread] = []
+
+
+def _prewarm(figures: bool, executor: str) -> None:
+    """Import the report's libraries (matplotlib and the figures: about half a second) in a
+    thread while the replications run in worker processes (not with ``serial``: the thread
+    would take the simulation's time)."""
+    if figures and executor != "serial":
+        thread = threading.Thread(target=importlib.import_module, args=("sim.report",))
+        thread.start()
+        _PREWARM.append(thread)
 
 
 def _said_report(folder: Path, figures: bool) -> None:

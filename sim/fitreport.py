@@ -213,7 +213,8 @@ def write_fit(result: FitResult, out: Path, source: str, force: bool = False) ->
         ]
         _write(tmp, f"countysim fit: {result.data['name']}", intro, tables, figures)
         for f in figures:
-            f.figure.clear()
+            if not callable(f.figure):
+                f.figure.clear()
         os.replace(tmp / "report.html", tmp / "fit-report.html")
         os.replace(tmp / "report.md", tmp / "fit-report.md")
         write_table(result.table, tmp / "estimates.csv")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import cache
 from pathlib import Path
 
@@ -112,9 +112,10 @@ DPI = 150
 than 200."""
 
 
-def save(fig: Figure, folder: Path, name: str) -> list[Path]:
+def save(fig: Figure | Callable[[], Figure], folder: Path, name: str) -> list[Path]:
     """Write ``folder/name.png`` (:data:`DPI`) and ``.svg``; return their paths. The layout is
-    computed once, for the PNG, and kept for the SVG."""
+    computed once, for the PNG, and kept for the SVG. ``fig`` may be a function drawing it."""
+    fig = fig() if callable(fig) else fig
     texts = [t.get_text() for t in fig.findobj(matplotlib.text.Text)]
     if cjk_font() is None and any(CJK.search(t) for t in texts):
         _warn_once()
@@ -139,11 +140,14 @@ def _save_pending(index: int) -> None:
 
 
 def save_all(
-    figures: Sequence[tuple[Figure, str]], folder: Path, workers: int | None = None
+    figures: Sequence[tuple[Figure | Callable[[], Figure], str]],
+    folder: Path,
+    workers: int | None = None,
 ) -> None:
-    """:func:`save` every ``(figure, name)`` into ``folder``, in forked processes that share
-    the drawn figures (no pickling) when the machine has more than one core and this process
-    runs no other thread (forking one would be unsafe); otherwise one after the other."""
+    """:func:`save` every ``(figure, name)`` into ``folder`` (a figure may be a function that
+    draws it: it is then drawn where it is saved), in forked processes that share the data
+    (no pickling) when the machine has more than one core and this process runs no other
+    thread (forking one would be unsafe); otherwise one after the other."""
     import multiprocessing
     import os
     import threading
@@ -160,9 +164,6 @@ def save_all(
             save(*job)
         return
     cjk_font()  # found once, before the fork
-    if any(CJK.search(t.get_text()) for f, _, _ in jobs for t in f.findobj(matplotlib.text.Text)):
-        if cjk_font() is None:
-            _warn_once()  # in this process, where the caller sees it
     _PENDING[:] = jobs
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:

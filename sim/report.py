@@ -12,8 +12,9 @@ import base64
 import html
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import matplotlib
@@ -48,7 +49,8 @@ __all__ = ["before_after_table", "write_optimise_report", "write_report"]
 class Figure:
     name: str
     caption: str
-    figure: matplotlib.figure.Figure
+    figure: matplotlib.figure.Figure | Callable[[], matplotlib.figure.Figure]
+    """The figure, or how to draw it (drawn where it is saved: :func:`plots.save_all`)."""
 
 
 def _mean(results: Results, metric: str, scope: str = "all") -> float:
@@ -87,7 +89,7 @@ def scenario_figures(results: dict[str, Results], lang: str = "en") -> list[Figu
         Figure(
             "map",
             tr("cap_map", lang, note=branch_note),
-            plots.county_map({n: r.scenario for n, r in results.items()}, lang=lang),
+            partial(plots.county_map, {n: r.scenario for n, r in results.items()}, lang=lang),
         )
     )
     if not any(_mean(r, "visits") > 0 for r in results.values()):
@@ -99,18 +101,24 @@ def scenario_figures(results: dict[str, Results], lang: str = "en") -> list[Figu
         text = tr("cap_travel_one", lang, a=travel[0])
     reps = min(int(r.replications["replication"].nunique()) for r in results.values())
     text += tr("cap_town_ci" if reps > 1 else "cap_town_one", lang, reps=reps)
-    figures.append(Figure("travel", text, plots.travel(results, lang=lang)))
+    figures.append(Figure("travel", text, partial(plots.travel, results, lang=lang)))
     one = [_mean(r, "share_one_trip") for r in results.values()]
     parts = [
         tr("cap_trips_part", lang, value=fmt(v, "share_one_trip"), name=n)
         for n, v in zip(names, one, strict=True)
     ]
     figures.append(
-        Figure("trips", tr("cap_trips", lang, parts=join(parts, lang)), plots.trips(results, lang))
+        Figure(
+            "trips",
+            tr("cap_trips", lang, parts=join(parts, lang)),
+            partial(plots.trips, results, lang),
+        )
     )
     daily = {n: r for n, r in results.items() if r.daily is not None}
     if daily:
-        figures.append(Figure("daily", _daily_caption(daily, lang), plots.daily(daily, lang)))
+        figures.append(
+            Figure("daily", _daily_caption(daily, lang), partial(plots.daily, daily, lang))
+        )
     for name, r in results.items():
         if not _mean(r, "visits") > 0:
             continue
@@ -130,13 +138,13 @@ def scenario_figures(results: dict[str, Results], lang: str = "en") -> list[Figu
             if idle
             else tr("cap_wait_every", lang)
         )
-        figures.append(Figure(f"waiting{suffix}", text, plots.waiting(r, lang=lang)))
+        figures.append(Figure(f"waiting{suffix}", text, partial(plots.waiting, r, lang=lang)))
         queue = r.profiles.groupby(["hall", "clock_min"])["queue_mean"].mean()
         (hall, at), peak = queue.idxmax(), queue.max()
         lunch = not any(a <= at < b for a, b in r.scenario.calendar.intervals_min)
         text = tr("cap_queue", lang, name=name, hall=hall, value=fmt(peak), clock=plots._clock(at))
         text += tr("cap_queue_lunch" if lunch else "period", lang)
-        figures.append(Figure(f"queue{suffix}", text, plots.queue_by_hour(r, lang=lang)))
+        figures.append(Figure(f"queue{suffix}", text, partial(plots.queue_by_hour, r, lang=lang)))
         busy = r.profiles.groupby(["hall", "clock_min"])["busy_share"].mean()
         (hall, at), top = busy.idxmax(), busy.max()
         figures.append(
@@ -146,7 +154,7 @@ def scenario_figures(results: dict[str, Results], lang: str = "en") -> list[Figu
                     "cap_util", lang, name=name, hall=hall, clock=plots._clock(at),
                     value=fmt(top, "window_utilisation"),
                 ),
-                plots.utilisation_heatmap(r, lang),
+                partial(plots.utilisation_heatmap, r, lang),
             )
         )  # fmt: skip
     return figures + _enforcement_figures(results, lang)
@@ -192,7 +200,7 @@ def _enforcement_figures(results: dict[str, Results], lang: str = "en") -> list[
             a=fmt(_mean(first, response), response), b=fmt(_mean(last, response), response),
             c=fmt(_mean(first, visits), visits), d=fmt(_mean(last, visits), visits),
         )  # fmt: skip
-        figures.append(Figure("enforcement", text, plots.enforcement(results, lang)))
+        figures.append(Figure("enforcement", text, partial(plots.enforcement, results, lang)))
     return figures
 
 
@@ -208,7 +216,7 @@ def comparison_figure(table: pd.DataFrame, metrics: list[str], lang: str = "en")
     top = changed.reindex(changed["relative"].abs().sort_values(ascending=False).index)[:4]
     parts = [f"{metric_name(r.metric, lang)} {r.relative:+.0%}" for r in top.itertuples()]
     caption = tr("cap_cmp", lang, parts=join(parts, lang)) if parts else tr("cap_cmp_none", lang)
-    return Figure("comparison", caption, plots.comparison(table, metrics, lang))
+    return Figure("comparison", caption, partial(plots.comparison, table, metrics, lang))
 
 
 def _sweep_scope(table: pd.DataFrame, grid: list[str], metric: str) -> str:
