@@ -251,13 +251,124 @@ def _opening(minutes: np.ndarray) -> list[tuple[int, int]]:
     return intervals
 
 
-def _returns(t: pd.DataFrame) -> np.ndarray:
-    """Whether each visit (rows sorted by matter key and arrival) is a return: the same
-    citizen's previous visit for the item ended documents_missing or sent_home."""
-    key = t["_who"] + "\x1f" + t["item"]
-    same = key.eq(key.shift())
-    before = t["outcome"].shift().isin(["documents_missing", "sent_home"])
-    return (same & before & (t["_who"] != "")).to_numpy()
+OUTCOME_ORDER = ("done", "documents_missing", "sent_home", "pending")
+"""Outcome codes of :class:`_Log` (4: any other value)."""
+DONE, MISSING, SENT_HOME, PENDING = range(4)
+
+
+def _factor(column: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Integer codes of a text column and its distinct values sorted as strings (code ``i``
+    is ``values[i]``, so codes sort as the text does)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        values = np.asarray(column.cat.categories.astype(str), dtype=object)
+        codes = column.cat.codes.to_numpy()
+    else:
+        codes, uniques = pd.factorize(column.astype(str))
+        values = np.asarray(uniques, dtype=object)
+    if values.size == 0:
+        return np.zeros(len(column), dtype=np.int32), []
+    values, inverse = np.unique(values, return_inverse=True)
+    return inverse.astype(np.int32)[codes], [str(v) for v in values]
+
+
+@dataclass
+class _Log:
+    """The tickets as arrays (text as sorted codes, see :func:`_factor`), rows sorted by
+    matter key (replication and citizen, as text; no citizen first), item and arrival."""
+
+    n: int
+    item: np.ndarray
+    items: list[str]
+    rep: np.ndarray
+    who: np.ndarray
+    """The (replication, citizen) pair's rank; -1 where there is no citizen."""
+    outcome: np.ndarray
+    """Index in :data:`OUTCOME_ORDER`."""
+    served: np.ndarray
+    arrive: np.ndarray
+    call: np.ndarray
+    end: np.ndarray
+    order: np.ndarray
+    """Row of ``tickets`` of each row here."""
+
+    def column(self, tickets: pd.DataFrame, name: str) -> tuple[np.ndarray, list[str]]:
+        """Codes of the text column ``name`` in this order, and its values."""
+        codes, values = _factor(tickets[name])
+        return codes[self.order], values
+
+    def returns(self) -> np.ndarray:
+        """Whether each visit is a return: the same citizen's previous visit for the item
+        ended documents_missing or sent_home."""
+        out = np.zeros(self.n, dtype=bool)
+        if self.n > 1:
+            same = (self.who[1:] == self.who[:-1]) & (self.item[1:] == self.item[:-1])
+            before = np.isin(self.outcome[:-1], (MISSING, SENT_HOME))
+            out[1:] = same & before & (self.who[1:] >= 0)
+        return out
+
+    def next_same(self) -> np.ndarray:
+        """Whether the next row is the same citizen's next visit for the same item."""
+        out = np.zeros(self.n, dtype=bool)
+        if self.n > 1:
+            same = (self.who[1:] == self.who[:-1]) & (self.item[1:] == self.item[:-1])
+            out[:-1] = same & (self.who[:-1] >= 0)
+        return out
+
+
+def _log(tickets: pd.DataFrame, has_citizen: bool) -> _Log:
+    """The tickets as a :class:`_Log` (sorted as ``_who``, ``item``, ``arrive`` would sort as
+    text, ``_who`` being ``replication + "\x1f" + citizen``, or empty without a citizen)."""
+    n = len(tickets)
+    item, items = _factor(tickets["item"])
+    if "replication" in tickets:
+        rep, reps = _factor(tickets["replication"])
+    else:
+        rep, reps = np.zeros(n, dtype=np.int32), [""]
+    if has_citizen:
+        citizen, citizens = _factor(tickets["citizen"])
+        # rank of replication + "\x1f" (what the text key compares first)
+        rank = np.empty(len(reps), dtype=np.int64)
+        rank[np.argsort(np.asarray([r + "\x1f" for r in reps], dtype=object), kind="stable")] = (
+            np.arange(len(reps))
+        )
+        who = rank[rep] * max(1, len(citizens)) + citizen
+        if "" in citizens:
+            who[citizen == citizens.index("")] = -1
+        del citizen
+    else:
+        who = np.full(n, -1, dtype=np.int64)
+    arrive = tickets["arrive"].to_numpy()
+    order = np.argsort(arrive, kind="stable")
+    order = order[np.argsort(item[order], kind="stable")]
+    order = order[np.argsort(who[order], kind="stable")]
+    codes, values = _factor(tickets["outcome"])
+    index = np.asarray(
+        [OUTCOME_ORDER.index(v) if v in OUTCOME_ORDER else 4 for v in values], dtype=np.int8
+    )
+    return _Log(
+        n=n,
+        item=item[order],
+        items=items,
+        rep=rep[order],
+        who=who[order],
+        outcome=index[codes[order]] if values else np.full(n, 4, dtype=np.int8),
+        served=tickets["served"].to_numpy(dtype=bool)[order],
+        arrive=arrive[order],
+        call=tickets["call"].to_numpy()[order],
+        end=tickets["end"].to_numpy()[order],
+        order=order,
+    )
+
+
+def _groups(codes: np.ndarray) -> dict[int, np.ndarray]:
+    """{code: positions with it, in order}."""
+    if codes.size == 0:
+        return {}
+    by = np.argsort(codes, kind="stable")
+    sorted_codes = codes[by]
+    starts = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]])
+    ends = np.r_[starts[1:], sorted_codes.size]
+    return {int(sorted_codes[a]): by[a:b] for a, b in zip(starts, ends, strict=True)}
 
 
 def fit(
@@ -275,19 +386,18 @@ def fit(
     table = _Table()
     comments: dict[tuple, str] = {}
     notes: list[str] = []
-    t = tickets.copy()
-    t["_rep"] = t["replication"].astype(str) if "replication" in t else ""
-    t["_date"] = t["arrive"].dt.normalize()
-    has_citizen = "citizen" in t and (t["citizen"] != "").any()
-    t["_who"] = (
-        (t["_rep"] + "\x1f" + t["citizen"]).where(t["citizen"] != "", "") if has_citizen else ""
-    )
-    t = t.sort_values(["_who", "item", "arrive"], kind="stable").reset_index(drop=True)
-    t["_return"] = _returns(t) if has_citizen else False
-    reps = max(1, t["_rep"].nunique())
-    periods = t[["_rep", "_date"]].drop_duplicates()
-    days = len(periods)  # working days observed, over replications
-    dates = sorted({d.date() for d in periods["_date"]})
+    has_citizen = bool("citizen" in tickets and (tickets["citizen"] != "").any())
+    t = _log(tickets, has_citizen)
+    is_return = t.returns() if has_citizen else np.zeros(t.n, dtype=bool)
+    reps = max(1, np.unique(t.rep).size)
+    day = t.arrive.astype("datetime64[D]").astype(np.int64)  # the arrival's date
+    day_min = int(day.min()) if t.n else 0
+    span = int(day.max()) - day_min + 1 if t.n else 1
+    pairs = np.unique(t.rep.astype(np.int64) * span + (day - day_min))
+    period_day = (pairs % span + day_min).astype("datetime64[D]")  # one per (rep, date)
+    days = len(pairs)  # working days observed, over replications
+    unique_days = np.unique(day)
+    dates = [d.item() for d in unique_days.astype("datetime64[D]")]
     first, last = dates[0], dates[-1]
 
     # --- calendar ---
@@ -306,11 +416,11 @@ def fit(
         )
     months = {(d.year, d.month) for d in dates}
     calendar: dict[str, Any] = {}
-    minutes = (t["arrive"].dt.hour * 60 + t["arrive"].dt.minute).to_numpy()
+    minutes = t.arrive.astype("datetime64[m]").astype(np.int64) % 1440
     opening = _opening(minutes)
     calendar["opening_hours"] = [[_clock(a), _clock(b)] for a, b in opening]
     comments[("calendar", "opening_hours")] = (
-        f"inferred: the {BIN_MIN}-minute clock bins where tickets were drawn ({len(t):,} arrivals)"
+        f"inferred: the {BIN_MIN}-minute clock bins where tickets were drawn ({t.n:,} arrivals)"
     )
     calendar["workdays"] = workdays
     comments[("calendar", "workdays")] = (
@@ -349,15 +459,20 @@ def fit(
     )
 
     # --- requests and volumes ---
-    t["_new"] = ~t["_return"]
-    by_item = t.groupby("item", sort=True)
-    visits = by_item.size()
-    outcome_counts = pd.crosstab(t["item"], t["outcome"])
-    for o in ("done", "documents_missing", "sent_home", "pending"):
-        if o not in outcome_counts:
-            outcome_counts[o] = 0
+    is_new = ~is_return
+    n_items = len(t.items)
+    per_item = np.bincount(t.item, minlength=n_items)
+    present = np.flatnonzero(per_item)
+    visits = pd.Series(per_item[present], index=pd.Index([t.items[i] for i in present]))
+    outcome_counts = pd.DataFrame(
+        np.bincount(t.item * 5 + t.outcome, minlength=n_items * 5).reshape(n_items, 5)[present, :4],
+        index=visits.index,
+        columns=list(OUTCOME_ORDER),
+    )
     if has_citizen:
-        requests = t[t["_new"]].groupby("item").size().reindex(visits.index, fill_value=0)
+        requests = pd.Series(
+            np.bincount(t.item[is_new], minlength=n_items)[present], index=visits.index
+        )
     else:
         requests = (
             visits - outcome_counts["documents_missing"] - outcome_counts["sent_home"]
@@ -373,27 +488,48 @@ def fit(
 
     # --- departments ---
     departments: dict[str, str] = {}
-    for item in visits.index:
+    if "department" in tickets:
+        dept, dept_names = t.column(tickets, "department")
+        # tickets per item and department (no department: not counted); the most frequent,
+        # the first by name among ties
+        per_dept = np.bincount(
+            t.item * len(dept_names) + dept, minlength=n_items * len(dept_names)
+        ).reshape(n_items, len(dept_names))
+        if "" in dept_names:
+            per_dept[:, dept_names.index("")] = 0
+        del dept
+    for code, item in zip(present, visits.index, strict=True):
         given = items.get(item, {}).get("department")
         if given:
             departments[item] = given
-        elif "department" in t and (t.loc[t["item"] == item, "department"] != "").any():
-            col = t.loc[(t["item"] == item) & (t["department"] != ""), "department"]
-            departments[item] = str(col.mode().iloc[0])
+        elif "department" in tickets and per_dept[code].sum() > 0:
+            departments[item] = dept_names[int(np.argmax(per_dept[code]))]
         else:
             departments[item] = item
-    if "department" not in t and not any(v.get("department") for v in items.values()):
+    if "department" not in tickets and not any(v.get("department") for v in items.values()):
         notes.append("no department column or --items: each item is its own department")
 
     # --- service times, missing documents ---
-    served = t[t["served"]]
-    service_min = (served["end"] - served["call"]).dt.total_seconds() / 60
-    seconds = (t["call"].dropna().dt.second != 0).any() or (t["end"].dropna().dt.second != 0).any()
+    service_min = (pd.Series(t.end[t.served] - t.call[t.served]).dt.total_seconds() / 60).to_numpy()
+    served_at = _groups(t.item[t.served])
+    seconds = any(
+        bool(((v[~np.isnat(v)].astype("datetime64[s]").astype(np.int64) % 60) != 0).any())
+        for v in (t.call, t.end)
+    )
     resolution = 1 / 60 if seconds else 1.0
     services: list[dict[str, Any]] = []
     service_fits: dict[str, ServiceFit] = {}
-    for item in visits.index:
-        x = service_min[served["item"] == item].to_numpy()
+    if has_citizen:
+        # the first served visit of each matter (a visit not a return and the returns after
+        # it), with a citizen: per item, how many and how many of them ended documents_missing
+        matter = np.cumsum(is_new)
+        rows = np.flatnonzero(t.served & (t.who >= 0))
+        firsts = rows[np.r_[True, matter[rows][1:] != matter[rows][:-1]]] if rows.size else rows
+        first_n = np.bincount(t.item[firsts], minlength=n_items)
+        first_k = np.bincount(t.item[firsts][t.outcome[firsts] == MISSING], minlength=n_items)
+        del matter, rows, firsts
+    for code, item in zip(present, visits.index, strict=True):
+        x = service_min[served_at.get(int(code), np.zeros(0, dtype=np.int64))]
         if x.size < 2:
             notes.append(f"item {item!r}: fewer than 2 served tickets: left out of the scenario")
             continue
@@ -483,11 +619,7 @@ def fit(
         )
         # missing documents: the first served visit of each matter
         if has_citizen:
-            mine = t[(t["item"] == item)]
-            matter = mine["_who"] + "\x1f" + mine["_new"].cumsum().astype(str)
-            firsts = mine[mine["served"]].assign(_m=matter).drop_duplicates("_m")
-            firsts = firsts[firsts["_who"] != ""]
-            k, n = int((firsts["outcome"] == "documents_missing").sum()), len(firsts)
+            k, n = int(first_k[code]), int(first_n[code])
             how = "Wilson: first served visit of each matter ends documents_missing"
         else:
             k = int(outcome_counts.loc[item, "documents_missing"])
@@ -556,18 +688,20 @@ def fit(
         )
     demand["hour_profile"] = profile
     comments[("demand", "hour_profile")] = "relative arrivals per open minute, from each time on"
-    new = t[t["_new"]]
-    day_of = pd.DataFrame(
-        {"w": [d.weekday() for d in periods["_date"]], "m": [d.month for d in periods["_date"]]}
+    weekday_of = (period_day.astype(np.int64) + 3) % 7  # 1970-01-01 was a Thursday
+    month_of = period_day.astype("datetime64[M]").astype(np.int64) % 12 + 1
+    new_weekdays = np.bincount((day[is_new] + 3) % 7, minlength=7)
+    new_months = np.bincount(
+        t.arrive[is_new].astype("datetime64[M]").astype(np.int64) % 12 + 1, minlength=13
     )
-    n_new = len(new)
+    n_new = int(is_new.sum())
     weekday_profile = {}
     for w in range(7):
         name_w = WEEKDAYS[w]
         if name_w not in workdays:
             continue
-        d_w = int((day_of["w"] == w).sum())
-        c = int((new["arrive"].dt.day_of_week == w).sum())
+        d_w = int((weekday_of == w).sum())
+        c = int(new_weekdays[w])
         if d_w == 0:
             continue
         scale = days / d_w
@@ -587,10 +721,10 @@ def fit(
     if dated:
         month_profile = {}
         for m in range(1, 13):
-            d_m = int((day_of["m"] == m).sum())
+            d_m = int((month_of == m).sum())
             if d_m == 0:
                 continue
-            c = int((new["arrive"].dt.month == m).sum())
+            c = int(new_months[m])
             scale = days / d_m
             lo, hi = wilson_interval(c, n_new)
             month_profile[MONTHS[m - 1]] = _sig(c / n_new * scale, 3)
@@ -610,11 +744,8 @@ def fit(
 
     # --- return delay after missing documents ---
     if has_citizen:
-        index = {d: i for i, d in enumerate(dates)}
-        day_number = np.array([index[d.date()] for d in t["_date"]])
-        key = t["_who"] + "\x1f" + t["item"]
-        nxt = key.shift(-1).eq(key) & (t["_who"] != "")
-        dm = (t["outcome"] == "documents_missing").to_numpy() & nxt.to_numpy()
+        day_number = np.searchsorted(unique_days, day)  # the date's place among the dates
+        dm = (t.outcome == MISSING) & t.next_same()
         gaps = (np.roll(day_number, -1) - day_number)[dm]
         if gaps.size:
             values, counts = np.unique(gaps, return_counts=True)
@@ -668,11 +799,15 @@ def fit(
             "and distances in results mean nothing; give --towns towns.csv for them"
         )
     town_table = None
-    if "town" in t and (t["town"] != "").any():
-        counts = new[new["item"].isin(fitted)].groupby("town").size()
+    fitted_item = np.asarray([name in fitted for name in t.items], dtype=bool)
+    if "town" in tickets and (tickets["town"] != "").any():
+        town, town_names = t.column(tickets, "town")
+        per_town = np.bincount(town[is_new & fitted_item[t.item]], minlength=len(town_names))
+        counts = {town_names[i]: int(per_town[i]) for i in np.flatnonzero(per_town)}
+        del town
         pops = {tw["name"]: int(tw.get("population") or 0) for tw in towns or []}
         rows = []
-        for town_name in sorted(set(counts.index) | set(pops)):
+        for town_name in sorted(set(counts) | set(pops)):
             c = int(counts.get(town_name, 0))
             pop = pops.get(town_name)
             per = c * days_per_year / days / (pop / 1000) if pop else float("nan")
@@ -690,9 +825,17 @@ def fit(
     # --- halls and windows ---
     halls = []
     town_names = [tw["name"] for tw in towns or []]
-    for _h, (hall, mine) in enumerate(t[t["item"].isin(fitted)].groupby("hall", sort=False)):
-        done = mine[mine["served"]]
-        served_items = sorted(done["item"].unique())
+    hall_code, hall_names = t.column(tickets, "hall")
+    if "window" in tickets:
+        window, window_names = t.column(tickets, "window")
+    of_fitted = np.flatnonzero(fitted_item[t.item])
+    by_hall = _groups(hall_code[of_fitted])
+    # halls in the order of their first ticket of a fitted item
+    for code in sorted(by_hall, key=lambda c: by_hall[c][0]):
+        hall = hall_names[code]
+        mine = of_fitted[by_hall[code]]
+        done = mine[t.served[mine]]
+        served_items = [t.items[i] for i in np.unique(t.item[done])]
         if not served_items:
             notes.append(f"hall {hall!r}: served no ticket of a fitted item: left out")
             continue
@@ -700,25 +843,28 @@ def fit(
             (tn for tn in sorted(town_names, key=len, reverse=True) if tn and tn in hall), "seat"
         )
         groups: list[dict[str, Any]] = []
-        if "window" in done and (done["window"] != "").any():
-            skills = (
-                done.assign(_d=done["item"].map(departments))
-                .groupby("window")["_d"]
-                .agg(lambda s: tuple(sorted(set(s))))
-            )
-            for sk, members in skills.groupby(skills, sort=True):
+        if "window" in tickets and any(window_names[w] != "" for w in np.unique(window[done])):
+            served_by: dict[str, set[str]] = {}  # window: departments of the items it served
+            for pair in np.unique(window[done] * n_items + t.item[done]):
+                w, i = divmod(int(pair), n_items)
+                served_by.setdefault(window_names[w], set()).add(departments[t.items[i]])
+            skills: dict[tuple, list[str]] = {}
+            for w_name in sorted(served_by):
+                skills.setdefault(tuple(sorted(served_by[w_name])), []).append(w_name)
+            for sk in sorted(skills):
+                members = skills[sk]
                 groups.append(
                     {
                         "count": len(members),
                         "skills": list(sk),
-                        "_comment": f"windows {', '.join(sorted(members.index)[:12])}"
+                        "_comment": f"windows {', '.join(sorted(members)[:12])}"
                         + (" …" if len(members) > 12 else ""),
                     }
                 )
             how = "windows serving the same departments form a group"
         else:
-            starts = np.sort(done["call"].to_numpy())
-            ends = np.sort(done["end"].to_numpy())
+            starts = np.sort(t.call[done])
+            ends = np.sort(t.end[done])
             busy = np.arange(1, starts.size + 1) - np.searchsorted(ends, starts, side="right")
             groups.append(
                 {

@@ -14,6 +14,8 @@ import codecs
 import io
 import os
 import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,6 +39,11 @@ __all__ = [
 
 MAX_TICKET_BYTES = 2_000_000_000
 """Largest ticket log read (about 15 million rows)."""
+CHUNK_ROWS = 100_000
+"""Rows parsed at a time; each chunk's text columns become categories before the next."""
+TEXT_COLUMNS = ("hall", "window", "item", "department", "town", "citizen", "replication")
+"""Columns kept as categories (few distinct values, or shared by many rows)."""
+OUTCOME_CODES = {"documents_missing": 0, "done": 1, "pending": 2, "sent_home": 3}
 COLUMNS = (
     "ticket",
     "hall",
@@ -157,6 +164,118 @@ def _read_bytes(path: Path, limit: int = MAX_TICKET_BYTES) -> bytes:
     return data
 
 
+def _codecs(encoding: str, head: bytes) -> list[str]:
+    """The codecs to try for ``encoding`` (as :func:`_decode` does)."""
+    if encoding == "auto":
+        return ["utf-8-sig"] if head.startswith(codecs.BOM_UTF8) else ["utf-8", "gb18030"]
+    if encoding.lower().replace("-", "") in ("gbk", "gb2312", "gb18030"):
+        return ["gb18030"]
+    if encoding.lower().replace("-", "") in ("utf8", "utf8sig"):
+        return ["utf-8-sig"]
+    raise BadInput(f"--encoding: expected auto, utf-8 or gbk, got {shown(encoding)}")
+
+
+def _decodes(f, codec: str, size: int = 1 << 24) -> bool:
+    """Whether the whole of the binary file ``f`` is text in ``codec`` (read in pieces)."""
+    f.seek(0)
+    decoder = codecs.getincrementaldecoder(codec)()
+    try:
+        while piece := f.read(size):
+            decoder.decode(piece)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+@contextmanager
+def _open_text(path: Path, encoding: str, limit: int = MAX_TICKET_BYTES) -> Iterator[tuple]:
+    """The regular file at ``path`` (at most ``limit`` bytes) open in binary, positioned after
+    a byte-order mark, and the codec its text is in (``auto``: UTF-8, else GB18030); the same
+    errors as :func:`_read_bytes` and :func:`_decode`, without holding the file in memory."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a pipe would block an open
+    except FileNotFoundError:
+        raise BadInput(f"{path}: file not found") from None
+    except OSError as exc:
+        raise BadInput(f"{path}: cannot open the file ({exc.strerror})") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        what = (
+            "a folder"
+            if stat.S_ISDIR(info.st_mode)
+            else "not a regular file (a device, pipe or socket)"
+        )
+        raise BadInput(f"{path}: is {what}, not a ticket log")
+    if info.st_size > limit:
+        os.close(fd)
+        raise BadInput(f"{path}: is larger than {limit / 1e6:g} MB")
+    with os.fdopen(fd, "rb") as f:
+        head = f.read(4)
+        for codec in _codecs(encoding, head):
+            if _decodes(f, codec):
+                break
+        else:  # not text in any: the whole file, for the message naming the line
+            f.seek(0)
+            _decode(path, f.read(limit + 1), encoding)
+            raise BadInput(f"{path}: not text in {encoding}")  # (_decode raised)
+        skip = 0
+        if codec == "utf-8-sig":
+            codec, skip = "utf-8", 3 if head.startswith(codecs.BOM_UTF8) else 0
+        elif codec == "gb18030" and head == "\ufeff".encode("gb18030"):
+            skip = 4
+        f.seek(skip)
+        yield f, codec
+
+
+def _compact(chunk: pd.DataFrame) -> dict:
+    """A chunk's columns, :data:`TEXT_COLUMNS` and ``outcome`` as (codes, distinct values)."""
+    columns: dict = {}
+    for name in list(chunk.columns):
+        if name in (*TEXT_COLUMNS, "outcome"):
+            codes, values = pd.factorize(chunk[name])
+            columns[name] = (codes.astype(np.int32), values.array)
+        else:
+            columns[name] = chunk[name]
+        del chunk[name]
+    return columns
+
+
+def _concat(parts: list[dict]) -> pd.DataFrame:
+    """The chunks as one frame (text columns as categories; index 0, 1, …)."""
+    columns = {}
+    for name in list(parts[0]):
+        pieces = [p.pop(name) for p in parts]
+        if isinstance(pieces[0], tuple):
+            values = type(pieces[0][1])._concat_same_type([v for _, v in pieces])
+            to_all, distinct = pd.factorize(values)  # each chunk's values among all of them
+            starts = np.cumsum([0] + [len(v) for _, v in pieces])
+            codes = np.concatenate(
+                [to_all[start + c] for (c, _), start in zip(pieces, starts, strict=False)]
+            ).astype(np.int32)
+            columns[name] = pd.Categorical.from_codes(
+                codes, categories=pd.Index(distinct, dtype=str)
+            )
+        else:
+            columns[name] = pd.concat(pieces, ignore_index=True)
+    return pd.DataFrame(columns)
+
+
+def _strip(column: pd.Series) -> pd.Series:
+    """``column`` with surrounding spaces removed, as a category (sorted categories)."""
+    if not isinstance(column.dtype, pd.CategoricalDtype):
+        column = column.astype(str).astype("category")
+    stripped = np.asarray(column.cat.categories.astype(str).str.strip(), dtype=object)
+    values, inverse = np.unique(stripped, return_inverse=True)
+    codes = inverse.astype(np.int32)[column.cat.codes.to_numpy()]
+    return pd.Series(
+        pd.Categorical.from_codes(codes, categories=pd.Index(values, dtype=str)),
+        index=column.index,
+        name=column.name,
+    )
+
+
 def _decode(path: Path, data: bytes, encoding: str) -> str:
     """Text of ``data``: ``auto`` is UTF-8 (BOM or not), else GB18030 (which GBK is part of)."""
     if encoding == "auto":
@@ -232,12 +351,12 @@ def _rename(path: Path, headers: list[str], columns: dict[str, str]) -> dict[str
     return chosen
 
 
-def _times(path: Path, frame: pd.DataFrame, name: str, optional: bool) -> pd.Series:
-    """Column ``name`` parsed as times (the listed formats, each vectorised); an error names
-    the first row that is empty (when required) or matches no format."""
-    text = frame[name].str.strip()
+def _parse_times(column: pd.Series) -> tuple[pd.Series, int | None, str]:
+    """``column`` parsed as times (the listed formats, each vectorised; NaT where empty),
+    the position of its first value that matches no format (None if none) and that value."""
+    text = column.str.strip()
     empty = text == ""
-    result = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[us]")
+    result = pd.Series(pd.NaT, index=column.index, dtype="datetime64[us]")
     todo = ~empty
     for fmt in TIME_FORMATS:
         if not todo.any():
@@ -248,14 +367,25 @@ def _times(path: Path, frame: pd.DataFrame, name: str, optional: bool) -> pd.Ser
         todo[parsed.index[hit]] = False
     if todo.any():
         i = int(np.flatnonzero(todo.to_numpy())[0])
-        raise BadInput(
-            f"{path}:{i + 2}: column {name!r}: not a time: {shown(text.iloc[i])} (expected e.g. "
-            "2024-03-01 09:15:00, 2024/3/1 9:15, 2024年3月1日 9:15 or 20240301091500)"
-        )
-    if not optional and empty.any():
-        i = int(np.flatnonzero(empty.to_numpy())[0])
-        raise BadInput(f"{path}:{i + 2}: column {name!r}: empty (every ticket has a time)")
-    return result
+        return result, i, str(text.iloc[i])
+    return result, None, ""
+
+
+def _check_times(path: Path, frame: pd.DataFrame, bad: dict[str, tuple[int, str]]) -> None:
+    """An error for the first row of ``arrive``, ``call`` or ``end`` (in that order) that is
+    no time (``bad``: {column: (row, text)}), or whose arrival is empty."""
+    for name in ("arrive", "call", "end"):
+        if name in bad:
+            i, text = bad[name]
+            raise BadInput(
+                f"{path}:{i + 2}: column {name!r}: not a time: {shown(text)} (expected e.g. "
+                "2024-03-01 09:15:00, 2024/3/1 9:15, 2024年3月1日 9:15 or 20240301091500)"
+            )
+        if name == "arrive":
+            empty = np.flatnonzero(frame[name].isna().to_numpy())
+            if empty.size:
+                i = int(empty[0])
+                raise BadInput(f"{path}:{i + 2}: column {name!r}: empty (every ticket has a time)")
 
 
 def read_tickets(
@@ -266,8 +396,10 @@ def read_tickets(
     ``columns`` maps headers to canonical names ({header: canonical}, or the ``--columns``
     text ``canonical=header,…``); the built-in Chinese aliases and the canonical names need
     none; other columns are ignored (``replication`` is kept). Returns a DataFrame with the
-    canonical columns present (text), ``arrive``/``call``/``end`` as datetimes (NaT where
-    empty), ``outcome`` canonical (inferred where there is no such column: ``done`` when
+    canonical columns present (text; ``hall``, ``window``, ``item``, ``department``,
+    ``town``, ``citizen``, ``replication`` and ``outcome`` as categories),
+    ``arrive``/``call``/``end`` as datetimes (NaT where empty), ``outcome`` canonical
+    (inferred where there is no such column: ``done`` when
     served, else ``sent_home``), ``served`` (call and end given, not pending) and ``line``
     (the row's line in the file). Raises :class:`BadInput` naming the file, line and column
     for: a missing required column, an empty hall, item or arrival, a time that is no time,
@@ -275,42 +407,69 @@ def read_tickets(
     path = Path(path)
     if isinstance(columns, str) or columns is None:
         columns = parse_columns(columns)
-    text = _decode(path, _read_bytes(path), encoding).removeprefix("\ufeff")
-    try:
-        frame = pd.read_csv(
-            io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=True
-        )
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise BadInput(f"{path}: not a readable CSV file ({str(exc).strip()[:120]})") from None
-    del text
-    frame.columns = [str(c).strip() for c in frame.columns]
-    rename = _rename(path, list(frame.columns), columns)
-    frame = frame[list(rename)].rename(columns=rename)
+    with _open_text(path, encoding) as (handle, codec):
+        options = {"dtype": str, "keep_default_na": False, "skip_blank_lines": True}
+        start = handle.tell()
+        try:
+            header = pd.read_csv(handle, encoding=codec, nrows=0, **options)
+            headers = [str(c).strip() for c in header.columns]
+            rename = _rename(path, headers, columns)
+            use = [i for i, h in enumerate(headers) if h in rename]
+            handle.seek(start)
+            parts = []
+            bad: dict[str, tuple[int, str]] = {}
+            # in chunks, each made compact (times parsed, text as categories) before the next
+            # is parsed; the first value that is no time in each column is kept for its error
+            with pd.read_csv(
+                handle, encoding=codec, usecols=use, chunksize=CHUNK_ROWS, **options
+            ) as reader:
+                for chunk in reader:
+                    chunk.columns = [rename[headers[i]] for i in use]
+                    for name in ("arrive", "call", "end"):
+                        chunk[name], i, text = _parse_times(chunk[name])
+                        if i is not None and name not in bad:
+                            bad[name] = (int(chunk.index[i]), text)
+                    parts.append(_compact(chunk))
+        except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            raise BadInput(f"{path}: not a readable CSV file ({str(exc).strip()[:120]})") from None
+    order = list(rename.values())
+    if parts:
+        frame = _concat(parts)[order]
+    else:
+        frame = header.iloc[:, use].set_axis([rename[headers[i]] for i in use], axis=1)[order]
+        for name in ("arrive", "call", "end"):
+            frame[name] = _parse_times(frame[name])[0]
+    del parts
     line = frame.index.to_numpy() + 2
     for name in ("hall", "item"):
-        frame[name] = frame[name].str.strip()
+        frame[name] = _strip(frame[name])
         empty = np.flatnonzero((frame[name] == "").to_numpy())
         if empty.size:
             raise BadInput(f"{path}:{line[empty[0]]}: column {name!r}: empty")
-    times = {n: _times(path, frame, n, optional=n != "arrive") for n in ("arrive", "call", "end")}
-    for n, t in times.items():
-        frame[n] = t
+    _check_times(path, frame, bad)
     given = frame["call"].notna() & frame["end"].notna()
     half = np.flatnonzero((frame["call"].notna() ^ frame["end"].notna()).to_numpy())
     if "outcome" in frame:
-        raw = frame["outcome"].str.strip()
-        outcome = raw.map(OUTCOMES)
-        bad = np.flatnonzero((outcome.isna() & (raw != "")).to_numpy())
+        raw = _strip(frame["outcome"])
+        values = raw.cat.categories
+        canonical = values.map(OUTCOMES)
+        bad_value = np.asarray(canonical.isna() & (values != ""))
+        bad = np.flatnonzero(bad_value[raw.cat.codes.to_numpy()])
         if bad.size:
             raise BadInput(
                 f"{path}:{line[bad[0]]}: column 'outcome': unknown outcome "
                 f"{shown(raw.iloc[bad[0]])}; expected done, documents_missing, sent_home, "
                 "pending (or 办结, 补正, 未办理, 办理中 …)"
             )
-        outcome = outcome.where(raw != "", np.where(given, "done", "sent_home"))
+        code = np.asarray([OUTCOME_CODES.get(v, -1) for v in canonical.fillna("")], dtype=np.int8)
+        code = code[raw.cat.codes.to_numpy()]
     else:
-        outcome = pd.Series(np.where(given, "done", "sent_home"), index=frame.index)
-    frame["outcome"] = outcome.astype(str)
+        code = np.full(len(frame), -1, dtype=np.int8)
+    inferred = np.where(given.to_numpy(), OUTCOME_CODES["done"], OUTCOME_CODES["sent_home"])
+    code = np.where(code < 0, inferred, code).astype(np.int8)
+    frame["outcome"] = pd.Categorical.from_codes(
+        code, categories=pd.Index(list(OUTCOME_CODES), dtype=str)
+    ).remove_unused_categories()
     pending = (frame["outcome"] == "pending").to_numpy()
     served_outcome = frame["outcome"].isin(["done", "documents_missing"]).to_numpy()
     half = half[~pending[half]]
@@ -337,7 +496,7 @@ def read_tickets(
     frame["line"] = line
     for name in ("hall", "window", "item", "department", "town", "citizen", "replication"):
         if name in frame:
-            frame[name] = frame[name].str.strip()
+            frame[name] = _strip(frame[name])
     dropped = Dropped(total=len(frame))
     if pending.any():
         dropped.rows["pending"] = int(pending.sum())
