@@ -207,6 +207,13 @@ def _lang(lang: str | None, scenario: Any = None) -> str:
         raise BadInput(f"--lang: {exc}") from None
 
 
+SvgOpt = Annotated[
+    bool,
+    typer.Option(
+        "--svg",
+        help="Also write each figure as SVG (vector, for print) beside its PNG; slower.",
+    ),
+]
 FiguresOpt = Annotated[
     bool, typer.Option("--figures/--no-figures", help="Write figures/ and report.html.")
 ]
@@ -294,6 +301,7 @@ def run_command(
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
     figures: FiguresOpt = True,
+    svg: SvgOpt = False,
     quiet: QuietOpt = False,
     force: ForceOpt = False,
     lang: LangOpt = None,
@@ -329,7 +337,8 @@ def run_command(
     results.info["command"] = _command()
     results.info["event_logs"] = event_logs
     print_key_metrics(results, lang=lang)
-    folder = write_run(results, out_dir, then=_draw(lang=lang) if figures else None, force=force)
+    draw = _draw(lang=lang, svg=svg) if figures else None
+    folder = write_run(results, out_dir, then=draw, force=force)
     _said_report(folder, figures)
     if target is not None:
         p = results.info["precision"]
@@ -361,6 +370,7 @@ def compare_command(
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
     figures: FiguresOpt = True,
+    svg: SvgOpt = False,
     quiet: QuietOpt = False,
     force: ForceOpt = False,
     lang: LangOpt = None,
@@ -393,7 +403,7 @@ def compare_command(
     for results in comparison.results:
         results.info["event_logs"] = event_logs
     print_comparison(comparison, lang=lang)
-    draw = _draw(lang=lang) if figures else None
+    draw = _draw(lang=lang, svg=svg) if figures else None
     folder = write_comparison(comparison, out_dir, then=draw, force=force)
     _said_report(folder, figures)
     out.print(
@@ -439,6 +449,7 @@ def sweep_command(
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
     figures: FiguresOpt = True,
+    svg: SvgOpt = False,
     quiet: QuietOpt = False,
     lang: LangOpt = None,
 ) -> None:
@@ -467,7 +478,7 @@ def sweep_command(
     write_table(result.table, folder / "sweep.csv")
     print_sweep(result, targets, lang=lang)
     if figures:
-        write_into(folder, _draw(targets, lang), ["sweep.csv"])
+        write_into(folder, _draw(targets, lang, svg), ["sweep.csv"])
     _said_report(folder, figures)
     if result.reused:
         out.print(
@@ -496,7 +507,9 @@ def _targets(texts: list[str] | None) -> list[Target]:
         raise BadInput(str(exc)) from None
 
 
-def _draw(targets: list[Target] | None = None, lang: str | None = None) -> Callable[[Path], object]:
+def _draw(
+    targets: list[Target] | None = None, lang: str | None = None, svg: bool = False
+) -> Callable[[Path], object]:
     """Draws the figures and report of a results folder (given to the writers, which call
     it on the temporary folder before it is renamed into place), in ``lang`` (None: the
     folder's scenario's ``report.lang``)."""
@@ -506,7 +519,7 @@ def _draw(targets: list[Target] | None = None, lang: str | None = None) -> Calla
             _PREWARM.pop().join()  # no thread left when the figures fork
         from sim.report import write_report
 
-        return write_report(folder, targets, lang)
+        return write_report(folder, targets, lang, svg)
 
     return draw
 
@@ -515,11 +528,12 @@ _PREWARM: list[threading.Thread] = []
 
 
 def _prewarm(figures: bool, executor: str) -> None:
-    """Import the report's libraries (matplotlib and the figures: about half a second) in a
-    thread while the replications run in worker processes (not with ``serial``: the thread
-    would take the simulation's time)."""
+    """Import the report's libraries and load its fonts (matplotlib, the figures: about half
+    a second) in a thread while the replications run in worker processes (not with
+    ``serial``: the thread would take the simulation's time). The processes that draw the
+    figures are forked later and inherit both."""
     if figures and executor != "serial":
-        thread = threading.Thread(target=importlib.import_module, args=("sim.report",))
+        thread = threading.Thread(target=lambda: importlib.import_module("sim.plots").warm_up())
         thread.start()
         _PREWARM.append(thread)
 
@@ -541,6 +555,7 @@ def report_command(
     ],
     target: TargetOpt = None,
     lang: LangOpt = None,
+    svg: SvgOpt = False,
 ) -> None:
     """Redraw the figures and report of a results folder from its saved tables (--lang zh:
     in Chinese; only figures/ and report.html/.md are rewritten)."""
@@ -549,7 +564,7 @@ def report_command(
         raise BadInput(f"{folder}: not a results folder (none of {', '.join(tables)})")
     if lang is not None:
         lang = _lang(lang)
-    _draw(_targets(target), lang)(folder)
+    _draw(_targets(target), lang, svg)(folder)
     _said_report(folder, True)
 
 

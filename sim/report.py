@@ -303,6 +303,15 @@ def _md_table(table: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+_DRAW_ORDER = {
+    name: i
+    for i, name in enumerate(
+        ["utilisation", "travel", "enforcement", "map", "comparison", "daily", "waiting", "queue"]
+    )
+}
+"""Figures by the time they take to draw, longest first (measured on the example)."""
+
+
 def _write(
     folder: Path,
     title: str,
@@ -311,9 +320,15 @@ def _write(
     figures: list[Figure],
     lang: str = "en",
     summary: Summary | None = None,
+    svg: bool = False,
 ) -> Path:
     images = folder / "figures"
-    plots.save_all([(f.figure, f.name) for f in figures], images)
+    if not svg:  # a redraw without --svg leaves no vector copy that disagrees with its PNG
+        for f in figures:
+            (images / f"{f.name}.svg").unlink(missing_ok=True)
+    # the longest to draw first, so that the forked savers finish together
+    ordered = sorted(figures, key=lambda f: _DRAW_ORDER.get(f.name.split("-")[0], len(_DRAW_ORDER)))
+    plots.save_all([(f.figure, f.name) for f in ordered], images, svg=svg)
     body, md = [f"<h1>{html.escape(title)}</h1>"], [f"# {title}", ""]
     if summary is not None:
         body += _summary_html(summary, lang)
@@ -406,16 +421,19 @@ def folder_lang(folder: str | Path) -> str:
 
 
 def write_report(
-    folder: str | Path, targets: list[Target] | None = None, lang: str | None = None
+    folder: str | Path,
+    targets: list[Target] | None = None,
+    lang: str | None = None,
+    svg: bool = False,
 ) -> Path:
-    """Draw the figures of a results folder into ``figures/`` and write ``report.html``
-    and ``report.md``, in ``lang`` (``en`` or ``zh``; default the scenario's
-    ``report.lang``); return the HTML path. Only the figures and the two report files are
-    written: the folder's tables stay as they are."""
+    """Draw the figures of a results folder into ``figures/`` (PNG; also SVG with ``svg``)
+    and write ``report.html`` and ``report.md``, in ``lang`` (``en`` or ``zh``; default the
+    scenario's ``report.lang``); return the HTML path. Only the figures and the two report
+    files are written: the folder's tables stay as they are."""
     folder = Path(folder)
     lang = check_lang(lang, folder_lang(folder)) if lang is None else check_lang(lang)
     if any((folder / name).exists() for name in ("candidates.csv", "crews.csv", "plans.csv")):
-        return write_optimise_report(folder, lang=lang)
+        return write_optimise_report(folder, lang=lang, svg=svg)
     if (folder / "compare.csv").exists():
         manifest = json.loads((folder / "manifest.json").read_text())
         runs = [load_results(folder / name) for name in manifest["folders"]]
@@ -439,7 +457,7 @@ def write_report(
             table, [r.scenario for r in runs], min(_reps(r) for r in runs), lang
         )
         title = tr("compare_title", lang, names=tr("vs", lang).join(results))
-        return _write(folder, title, intro, tables, figures, lang, summary)
+        return _write(folder, title, intro, tables, figures, lang, summary, svg)
     if (folder / "sweep.csv").exists():
         table = pd.read_csv(folder / "sweep.csv")
         grid = [c for c in table.columns[1 : list(table.columns).index("metric")]]
@@ -477,6 +495,7 @@ def write_report(
             figures,
             lang,
             summary,
+            svg,
         )
     results = load_results(folder)
     scenario, summary = results.scenario, results.summary
@@ -492,7 +511,9 @@ def write_report(
         table = scope_table(summary, "team", teams, TEAM_COLUMNS, lang)
         tables.append((tr("per_team", lang), table))
     one_page = run_summary(summary, scenario, _reps(results), lang)
-    return _write(folder, scenario.name, _describe(results, lang), tables, figures, lang, one_page)
+    return _write(
+        folder, scenario.name, _describe(results, lang), tables, figures, lang, one_page, svg
+    )
 
 
 # --- optimisers' folders ------------------------------------------------------------------------
@@ -636,7 +657,10 @@ def _allocation_text(allocation: Mapping[str, int]) -> str:
 
 
 def write_optimise_report(
-    folder: str | Path, scenarios: Mapping[str, Scenario] | None = None, lang: str | None = None
+    folder: str | Path,
+    scenarios: Mapping[str, Scenario] | None = None,
+    lang: str | None = None,
+    svg: bool = False,
 ) -> Path:
     """The report of a ``countysim optimise staffing`` or ``optimise branches`` folder:
     figures into ``figures/`` and ``report.html`` and ``report.md``; return the HTML path.
@@ -782,7 +806,7 @@ def write_optimise_report(
         ]
     left_out = not_modelled(pair["after"], lang) if pair is not None else []
     summary = Summary(intro[0], intro[1:], left_out)
-    return _write(folder, title, [], tables, figures, lang, summary)
+    return _write(folder, title, [], tables, figures, lang, summary, svg)
 
 
 def _hall_verdict(table: pd.DataFrame, metric: str, value: float, lang: str = "en") -> str:

@@ -107,7 +107,8 @@ def test_run_then_report_redraws_identical_figures(tmp_path: Path, county_file: 
     )
     assert result.exit_code == 0, result.output
     first = {p.name: p.read_bytes() for p in (out / "figures").iterdir()}
-    assert {"map.png", "travel.svg", "waiting.png", "utilisation.png"} <= set(first)
+    assert {"map.png", "travel.png", "waiting.png", "utilisation.png"} <= set(first)
+    assert not any(name.endswith(".svg") for name in first)  # vector copies only with --svg
     page, md = (out / "report.html").read_text(), (out / "report.md").read_text()
     shutil.rmtree(out / "figures")
     (out / "report.html").unlink()
@@ -119,6 +120,13 @@ def test_run_then_report_redraws_identical_figures(tmp_path: Path, county_file: 
     assert (out / "report.html").read_text() == page and (out / "report.md").read_text() == md
     pngs = [name for name in first if name.endswith(".png")]
     assert page.count("<img ") == len(pngs) and all(f"figures/{n}" in md for n in pngs)
+    # --svg adds a vector copy of every figure; a redraw without it takes them away again
+    assert runner.invoke(app, ["report", str(out), "--svg"]).exit_code == 0
+    svgs = sorted(p.name for p in (out / "figures").glob("*.svg"))
+    assert svgs == sorted(n.replace(".png", ".svg") for n in pngs)
+    assert b"<svg" in (out / "figures" / svgs[0]).read_bytes()[:500]
+    assert runner.invoke(app, ["report", str(out)]).exit_code == 0
+    assert not list((out / "figures").glob("*.svg"))
     no_figures = runner.invoke(
         app,
         [
