@@ -27,7 +27,7 @@ HEADLINE = [
 
 TEXT = {
     "question_compare": (
-        "The question: how {others} compare with {first}, for the same citizens and "
+        "The question: how {others} {verb} with {first}, for the same citizens and "
         "enterprises ({reps} replications of {horizon} each).",
         "问题：在相同的群众和企业需求下（每个方案模拟{reps}次，每次{horizon}），{others}与"
         "{first}相比有何变化。",
@@ -120,7 +120,7 @@ def comparison_summary(
     sep = _t("and", lang)
     question = _t(
         "question_compare", lang, first=names[0], others=sep.join(names[1:]), reps=reps,
-        horizon=scenarios[0].horizon_text(lang),
+        horizon=scenarios[0].horizon_text(lang), verb="compares" if len(names) == 2 else "compare",
     )  # fmt: skip
     county = table[table.scope == "all"].set_index(["metric", "scenario"])
     findings: list[str] = []
