@@ -174,7 +174,11 @@ def _hour_figure(result: FitResult) -> Figure:
         capsize=3,
     )
     ax.axhline(1, color="#888", lw=1)
-    ax.set(xlabel="from", ylabel="relative arrivals per open minute", title="hour profile")
+    ax.set(
+        xlabel="clock time (each bar: from this time to the next)",
+        ylabel="relative arrivals per open minute",
+        title="Arrivals by time of day (1 = the day's average; 95 % intervals)",
+    )
     caption = (
         "demand.hour_profile: arrivals per open minute in each clock hour relative to the "
         "day's mean, with 95 % intervals."
