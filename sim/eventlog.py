@@ -21,6 +21,7 @@ from sim.model.calendar import WEEKDAYS, Clock
 from sim.model.codes import Outcome
 from sim.model.records import Records
 from sim.scenario import Scenario
+from sim.tickets import COLUMNS as TICKET_COLUMNS  # the format, defined with its reader
 
 __all__ = [
     "NOMINAL_START",
@@ -35,21 +36,6 @@ __all__ = [
     "vidigi_frame",
     "xes_frame",
 ]
-
-TICKET_COLUMNS = (
-    "ticket",
-    "hall",
-    "window",
-    "item",
-    "department",
-    "town",
-    "citizen",
-    "arrive",
-    "call",
-    "end",
-    "outcome",
-)
-"""The columns of ``tickets.csv``, in order (after ``replication`` when there are several)."""
 
 OUTCOMES = {
     Outcome.DONE: "done",

@@ -290,8 +290,10 @@ def run_cached(
     return results
 
 
-def comparison_table(results: list[Results]) -> pd.DataFrame:
-    names = _unique([r.scenario.name for r in results])
+def comparison_table(results: list[Results], names: list[str] | None = None) -> pd.DataFrame:
+    """Each result's summary beside the first's, with the paired differences; ``names``
+    (default the scenarios' names, made unique) label them."""
+    names = names or _unique([r.scenario.name for r in results])
     frames = []
     for name, r in zip(names, results, strict=True):
         part = r.summary[["metric", "scope", "mean", "ci_low", "ci_high", "n"]].copy()

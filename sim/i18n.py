@@ -67,6 +67,39 @@ def field_words(field: str, lang: str = "en") -> str:
 
 
 STRINGS: dict[str, tuple[str, str]] = {
+    # the one-page summary (sim/summary.py)
+    "sum_question_compare": (
+        "The question: how {others} {verb} with {first}, for the same citizens and "
+        "enterprises ({reps} replications of {horizon} each).",
+        "问题：在相同的群众和企业需求下（每个方案模拟{reps}次，每次{horizon}），{others}与"
+        "{first}相比有何变化。",
+    ),
+    "sum_question_run": (
+        "The question: how {name} performs ({reps} replications of {horizon}).",
+        "问题：{name}的运行表现如何（模拟{reps}次，每次{horizon}）。",
+    ),
+    "sum_change": (
+        "{scenario}: {label} {verb} from {before} to {after} "
+        "(difference {diff}; 95 % interval {low} to {high}).",
+        "{scenario}：{label}由{before}{verb}至{after}（差值{diff}，95%置信区间{low}至{high}）。",
+    ),
+    "sum_up": ("rises", "上升"),
+    "sum_down": ("falls", "下降"),
+    "sum_no_change": (
+        "{scenario}: no clear change in {labels} (each 95 % interval of the difference "
+        "includes 0).",
+        "{scenario}：{labels}没有明显变化（差值的95%置信区间均包含0）。",
+    ),
+    "sum_worst_hall": (
+        "The longest waits are at {hall} in {scenario}: 90th percentile {value} min "
+        "(95 % interval {low} to {high}).",
+        "等候最长的是{scenario}的{hall}：第90百分位{value}分钟（95%置信区间{low}至{high}）。",
+    ),
+    "sum_figure": (
+        "{label}: {value} (95 % interval {low} to {high}).",
+        "{label}：{value}（95%置信区间{low}至{high}）。",
+    ),
+    "sum_and": (", ", "、"),
     # --- reports: headings and fixed sentences
     "summary": ("Summary", "摘要"),
     "findings": ("Findings", "主要发现"),

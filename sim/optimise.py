@@ -851,9 +851,7 @@ def _search(
     before = run_cached(scenario, replications, seed, finished, on_point, **where)
     kind = "crews" if groups[0].kind == "team" else "staffing"
     best = current.scenario.with_changes({"name": f"{scenario.name} (optimised {kind})"})
-    before_after = comparison_table([before, current.results])
-    names = list(dict.fromkeys(before_after["scenario"]))
-    before_after["scenario"] = before_after["scenario"].replace({names[-1]: best.name})
+    before_after = comparison_table([before, current.results], [scenario.name, best.name])
     return StaffingResult(
         scenario=scenario,
         groups=groups,

@@ -221,6 +221,20 @@ def _from_zero(ax) -> None:
     ax.set_ylim(0, top if top > 0 else 1)
 
 
+def _target_line(ax, target: float, lang: str) -> None:
+    """A dashed horizontal line at ``target``, labelled at its right end, behind the data."""
+    ax.axhline(target, color="black", ls="--", lw=1, zorder=0)
+    ax.annotate(
+        tr("target", lang, value=target),
+        (1, target),
+        xycoords=("axes fraction", "data"),
+        xytext=(-4, 4),
+        textcoords="offset points",
+        ha="right",
+        fontsize=8,
+    )
+
+
 def _legend_outside(ax, **kwargs) -> None:
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0, **kwargs)
 
@@ -999,16 +1013,7 @@ def sweep_lines(
             lw=0,
         )
     if target is not None:
-        ax.axhline(target, color="black", ls="--", lw=1)
-        ax.annotate(
-            tr("target", lang, value=target),
-            (1, target),
-            xycoords=("axes fraction", "data"),
-            xytext=(-4, 4),
-            textcoords="offset points",
-            ha="right",
-            fontsize=8,
-        )
+        _target_line(ax, target, lang)
     ax.set_xlabel(axis_label(x_axis, scenario, lang))
     known = metric in METRICS
     ax.set_ylabel(
@@ -1200,16 +1205,7 @@ def search_path(
             [green if m else red for m in met],
         )
         if target is not None:
-            bottom.axhline(target, color="black", ls="--", lw=1, zorder=0)
-            bottom.annotate(
-                tr("target", lang, value=target),
-                (1, target),
-                xycoords=("axes fraction", "data"),
-                xytext=(-4, 4),
-                textcoords="offset points",
-                ha="right",
-                fontsize=8,
-            )
+            _target_line(bottom, target, lang)
         where = tr(f"kind_{unit}", lang)
         shown = metric_name(metric, lang) if lang == "zh" else f"{metric}"
         bottom.set_ylabel(
@@ -1269,16 +1265,7 @@ def siting_plans(plans: pd.DataFrame, target: float | None = None, lang: str = "
             style = {"fmt": "o", "color": COLOURS[0], "ms": 7}
         ax.errorbar(x, y, xerr=xerr, yerr=yerr, capsize=3, elinewidth=1, zorder=3, **style)
     if target is not None:
-        ax.axhline(target, color="black", ls="--", lw=1, zorder=0)
-        ax.annotate(
-            tr("target", lang, value=target),
-            (1, target),
-            xycoords=("axes fraction", "data"),
-            xytext=(-4, 4),
-            textcoords="offset points",
-            ha="right",
-            fontsize=8,
-        )
+        _target_line(ax, target, lang)
     top = max(ax.get_ylim()[1], 1.0)  # all zero waits still get a readable axis
     ax.set_ylim(-0.06 * top, top)  # points at 0 and their labels clear of the x axis
     x0, x1 = ax.get_xlim()

@@ -519,7 +519,7 @@ def optimise_branches(
     ranked by the MILP; ``candidates``: town names (default every town except the seat's
     and those already hosting a ``"<Town> branch"``). ``finished``/``on_point`` cache the
     simulations as in :func:`sim.experiment.sweep` (a later run resumes)."""
-    from sim.experiment import compare
+    from sim.experiment import compare, comparison_table
 
     selector = _selector(scenario, items)
     chosen = _served(scenario, selector)
@@ -667,7 +667,9 @@ def optimise_branches(
         staff_taken=all(b[1] for b in built),
         replications=replications,
         seed=seed,
-        before_after=_before_after(comparison.results[0], comparison.results[best], best_scenario),
+        before_after=comparison_table(
+            [comparison.results[0], comparison.results[best]], [scenario.name, best_scenario.name]
+        ),
         info={
             "model": "maximal coverage" if coverage_km is not None else "p-median",
             "coverage_km": coverage_km,
@@ -679,14 +681,6 @@ def optimise_branches(
             "wall_s": comparison.wall_s,
         },
     )
-
-
-def _before_after(before: Results, after: Results, best: Scenario) -> pd.DataFrame:
-    from sim.experiment import comparison_table
-
-    table = comparison_table([before, after])
-    last = list(dict.fromkeys(table["scenario"]))[-1]
-    return table.assign(scenario=table["scenario"].replace({last: best.name}))
 
 
 def brute_force(

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from sim.i18n import join
+from sim.i18n import t as tr
 from sim.metrics import METRICS, fmt, fmt_change
 from sim.scenario import Scenario
 
@@ -25,40 +27,6 @@ HEADLINE = [
     "visits_per_enterprise_per_year", "citizen_hours",
 ]  # fmt: skip
 
-TEXT = {
-    "question_compare": (
-        "The question: how {others} {verb} with {first}, for the same citizens and "
-        "enterprises ({reps} replications of {horizon} each).",
-        "问题：在相同的群众和企业需求下（每个方案模拟{reps}次，每次{horizon}），{others}与"
-        "{first}相比有何变化。",
-    ),
-    "question_run": (
-        "The question: how {name} performs ({reps} replications of {horizon}).",
-        "问题：{name}的运行表现如何（模拟{reps}次，每次{horizon}）。",
-    ),
-    "change": (
-        "{scenario}: {label} {verb} from {before} to {after} "
-        "(difference {diff}; 95 % interval {low} to {high}).",
-        "{scenario}：{label}由{before}{verb}至{after}（差值{diff}，95%置信区间{low}至{high}）。",
-    ),
-    "up": ("rises", "上升"),
-    "down": ("falls", "下降"),
-    "no_change": (
-        "{scenario}: no clear change in {labels} (each 95 % interval of the difference "
-        "includes 0).",
-        "{scenario}：{labels}没有明显变化（差值的95%置信区间均包含0）。",
-    ),
-    "worst_hall": (
-        "The longest waits are at {hall} in {scenario}: 90th percentile {value} min "
-        "(95 % interval {low} to {high}).",
-        "等候最长的是{scenario}的{hall}：第90百分位{value}分钟（95%置信区间{low}至{high}）。",
-    ),
-    "figure": (
-        "{label}: {value} (95 % interval {low} to {high}).",
-        "{label}：{value}（95%置信区间{low}至{high}）。",
-    ),
-    "and": (", ", "、"),
-}
 
 NOT_MODELLED = (
     (
@@ -83,7 +51,7 @@ NOT_MODELLED = (
 
 
 def _t(key: str, lang: str, **values: object) -> str:
-    return TEXT[key][lang == "zh"].format(**values)
+    return tr(f"sum_{key}", lang, **values)
 
 
 @dataclass
@@ -117,9 +85,8 @@ def comparison_summary(
     in the headline metrics (in the order a head of office reads them), where the longest
     waits are, and the headline metrics that did not change."""
     names = list(dict.fromkeys(table["scenario"]))
-    sep = _t("and", lang)
     question = _t(
-        "question_compare", lang, first=names[0], others=sep.join(names[1:]), reps=reps,
+        "question_compare", lang, first=names[0], others=join(names[1:], lang), reps=reps,
         horizon=scenarios[0].horizon_text(lang), verb="compares" if len(names) == 2 else "compare",
     )  # fmt: skip
     county = table[table.scope == "all"].set_index(["metric", "scenario"])
@@ -156,7 +123,7 @@ def comparison_summary(
     for name, labels in unchanged.items():
         if len(findings) >= 5:
             break
-        findings.append(_t("no_change", lang, scenario=name, labels=sep.join(labels[:3])))
+        findings.append(_t("no_change", lang, scenario=name, labels=join(labels[:3], lang)))
     return Summary(question, findings[:5], not_modelled(scenarios[-1], lang))
 
 

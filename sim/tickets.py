@@ -57,7 +57,8 @@ COLUMNS = (
     "end",
     "outcome",
 )
-"""The canonical columns, in the order ``run --ticket-log`` writes them."""
+"""The canonical columns, in the order ``run --ticket-log`` writes them (the format is
+defined here; :mod:`sim.eventlog` writes it)."""
 REQUIRED = ("hall", "item", "arrive", "call", "end")
 """Columns a log must have (by name, alias or ``--columns``)."""
 OPTIONAL = ("ticket", "window", "department", "town", "citizen", "outcome", "replication")
@@ -144,22 +145,35 @@ class Dropped:
         )
 
 
-def _read_bytes(path: Path, limit: int = MAX_TICKET_BYTES) -> bytes:
-    """The bytes of a regular file of at most ``limit`` bytes, or :class:`BadInput`."""
+def _open_regular(path: Path, limit: int) -> int:
+    """A descriptor of the regular file ``path`` of at most ``limit`` bytes, or
+    :class:`BadInput` saying why not."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a pipe would block an open
     except FileNotFoundError:
         raise BadInput(f"{path}: file not found") from None
     except OSError as exc:
         raise BadInput(f"{path}: cannot open the file ({exc.strerror})") from None
-    mode = os.fstat(fd).st_mode
-    if not stat.S_ISREG(mode):
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
         os.close(fd)
-        what = "a folder" if stat.S_ISDIR(mode) else "not a regular file (a device, pipe or socket)"
+        what = (
+            "a folder"
+            if stat.S_ISDIR(info.st_mode)
+            else "not a regular file (a device, pipe or socket)"
+        )
         raise BadInput(f"{path}: is {what}, not a ticket log")
-    with os.fdopen(fd, "rb") as f:
+    if info.st_size > limit:
+        os.close(fd)
+        raise BadInput(f"{path}: is larger than {limit / 1e6:g} MB")
+    return fd
+
+
+def _read_bytes(path: Path, limit: int = MAX_TICKET_BYTES) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes, or :class:`BadInput`."""
+    with os.fdopen(_open_regular(path, limit), "rb") as f:
         data = f.read(limit + 1)
-    if len(data) > limit:
+    if len(data) > limit:  # grew since it was measured
         raise BadInput(f"{path}: is larger than {limit / 1e6:g} MB")
     return data
 
@@ -193,24 +207,7 @@ def _open_text(path: Path, encoding: str, limit: int = MAX_TICKET_BYTES) -> Iter
     """The regular file at ``path`` (at most ``limit`` bytes) open in binary, positioned after
     a byte-order mark, and the codec its text is in (``auto``: UTF-8, else GB18030); the same
     errors as :func:`_read_bytes` and :func:`_decode`, without holding the file in memory."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a pipe would block an open
-    except FileNotFoundError:
-        raise BadInput(f"{path}: file not found") from None
-    except OSError as exc:
-        raise BadInput(f"{path}: cannot open the file ({exc.strerror})") from None
-    info = os.fstat(fd)
-    if not stat.S_ISREG(info.st_mode):
-        os.close(fd)
-        what = (
-            "a folder"
-            if stat.S_ISDIR(info.st_mode)
-            else "not a regular file (a device, pipe or socket)"
-        )
-        raise BadInput(f"{path}: is {what}, not a ticket log")
-    if info.st_size > limit:
-        os.close(fd)
-        raise BadInput(f"{path}: is larger than {limit / 1e6:g} MB")
+    fd = _open_regular(path, limit)
     with os.fdopen(fd, "rb") as f:
         head = f.read(4)
         for codec in _codecs(encoding, head):
