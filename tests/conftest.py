@@ -139,3 +139,18 @@ def county_data() -> dict:
 @pytest.fixture
 def county_file(tmp_path: Path, county_data: dict) -> Path:
     return write_yaml(tmp_path / "county.yaml", county_data)
+
+
+@pytest.fixture(scope="module")
+def pair():
+    """Two small enforcement counties compared (one market window against six), for the
+    report and language tests."""
+    from sim.experiment import compare
+    from sim.scenario import Scenario
+    from tests.test_enforcement import enforcement_county
+
+    data = enforcement_county(joint=30)
+    data["horizon"]["days"] = 6
+    base = Scenario.model_validate(data).with_changes({"halls[0].windows[0].count": 1})
+    other = base.with_changes({"name": "more windows", "halls[0].windows[0].count": 6})
+    return compare([base, other], replications=2, executor="serial")

@@ -17,12 +17,10 @@ from typer.testing import CliRunner
 import sim
 from sim import plots
 from sim.cli import app
-from sim.experiment import compare, sweep
+from sim.experiment import sweep
 from sim.i18n import STRINGS, t
 from sim.metrics import ENFORCEMENT_METRICS, KEY_METRICS, LABELS, METRICS, UNITS
 from sim.report import write_report
-from sim.scenario import Scenario
-from tests.test_enforcement import enforcement_county
 from tests.test_report import chromium  # noqa: F401 - the fixture
 
 runner = CliRunner()
@@ -50,15 +48,6 @@ def test_every_text_has_a_chinese_version_with_the_same_values() -> None:
         en_values, zh_values = (set(re.findall(r"{(\w+)", x)) for x in (en, zh))
         assert zh_values - {"label"} <= en_values, key
     assert t("summary", "zh") == "摘要" and t("summary") == "Summary"
-
-
-@pytest.fixture(scope="module")
-def pair():
-    data = enforcement_county(joint=30)
-    data["horizon"]["days"] = 5
-    base = Scenario.model_validate(data).with_changes({"halls[0].windows[0].count": 1})
-    other = base.with_changes({"name": "more windows", "halls[0].windows[0].count": 6})
-    return compare([base, other], replications=2, executor="serial")
 
 
 def _figures(pair, lang: str) -> dict[str, Figure]:

@@ -15,22 +15,11 @@ from typer.testing import CliRunner
 import sim
 from sim import plots
 from sim.cli import app
-from sim.experiment import compare, sweep
+from sim.experiment import sweep
 from sim.metrics import ENFORCEMENT_METRICS, KEY_METRICS, fmt
 from sim.report import write_report
-from sim.scenario import Scenario
-from tests.test_enforcement import enforcement_county
 
 runner = CliRunner()
-
-
-@pytest.fixture(scope="module")
-def pair():
-    data = enforcement_county(joint=30)
-    data["horizon"]["days"] = 6
-    base = Scenario.model_validate(data).with_changes({"halls[0].windows[0].count": 1})
-    other = base.with_changes({"name": "more windows", "halls[0].windows[0].count": 6})
-    return compare([base, other], replications=2, executor="serial")
 
 
 def _figures(pair) -> dict[str, Figure]:
