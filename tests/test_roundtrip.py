@@ -113,9 +113,9 @@ def test_hour_profile_falls_within_its_intervals(fitted) -> None:
         true = level[int(row.hour)] / mean
         inside += row.ci_low <= true <= row.ci_high
         assert abs(row.weight - true) < 3 * (row.ci_high - row.ci_low), (row, true)
-    # 95 % intervals, each on its own, and arrivals a little over-dispersed (busy days):
-    # at most two of seven may miss, by less than three interval widths (asserted above)
-    assert inside >= len(hours) - 2
+    # 95 % intervals, each on its own: at most one of seven may miss, and by less than
+    # three interval widths (asserted above)
+    assert inside >= len(hours) - 1
 
 
 def test_service_times_and_families(fitted) -> None:
