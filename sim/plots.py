@@ -383,6 +383,8 @@ def _place_map_labels(fig: Figure, panels: dict, lang: str = "en") -> None:
     for ax, (labels, marks) in panels.items():
         ax.set_xlim(ax.get_xlim())  # frozen: the labels are placed for these limits
         ax.set_ylim(ax.get_ylim())
+        ax.set_adjustable("box")  # limits fixed: the box keeps the equal aspect (it already
+        # does, so nothing moves; "datalim" would log that it ignores the fixed limits)
         frame = ax.get_window_extent(renderer)
         inner = (frame.x0 + 2, frame.y0 + 2, frame.x1 - 2, frame.y1 - 2)
         to_px = ax.transData.transform
