@@ -2,7 +2,9 @@
 
 (i) **Figures' share of a run**: `countysim run scenarios/example-baseline.yaml -r 5` with and
     without `--no-figures`, whole processes, in turns, best of 5 each (bytecode cached, as
-    on an install); the figures and report must be at most 25 % of the run with them.
+    on an install); the figures and report must be at most 25 % of the run with them. (The
+    report's drawing process, `sim.drawer`, starts with the command and does what needs no
+    results while the replications run: what is left is the figures of the results.)
 (j) **Fitting a county's ticket log of one million tickets**: the example baseline run for
     250 working days × 8 replications writes `tickets.csv` (≈ 1 M rows); `countysim fit`
     reads and fits it in a separate process: wall time (target < 60 s) and peak memory

@@ -7,11 +7,9 @@ internal error.
 from __future__ import annotations
 
 import functools
-import importlib
 import math
 import socket
 import sys
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,6 +20,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from sim.drawer import Drawer, drawer, prerender_map, write_report
 from sim.errors import BadInput, OutputRefused, ScenarioError, shown
 from sim.i18n import check_lang
 from sim.i18n import t as tr
@@ -311,45 +310,47 @@ def run_command(
     from sim.experiment import Precision, run
     from sim.store import check_out, write_run
 
-    loaded = _load(scenario, set_, seed, days)
-    lang = _lang(lang, loaded)
-    where = _where(executor, workers, scheduler)
-    try:
-        target = Precision.parse(precision) if precision else None
-    except ValueError as exc:
-        raise BadInput(str(exc)) from None
-    if target is not None and not math.isfinite(target.relative):
-        raise BadInput(f"--precision: REL must be a finite number, got {shown(precision)}")
-    if out_dir is not None:
-        check_out(out_dir, force)
-    _warn_overload(offered_load(loaded))
-    _prewarm(figures, executor)
-    with _progress(replications, quiet, loaded.name) as tick:
-        results = run(
-            loaded,
-            replications,
-            log=log or event_logs,
-            precision=target,
-            progress=tick,
-            tickets=ticket_log,
-            **where,
-        )
-    results.info["command"] = _command()
-    results.info["event_logs"] = event_logs
-    print_key_metrics(results, lang=lang)
-    draw = _draw(lang=lang, svg=svg) if figures else None
-    folder = write_run(results, out_dir, then=draw, force=force)
-    _said_report(folder, figures)
-    if target is not None:
-        p = results.info["precision"]
-        verdict = "met" if p["met"] else "NOT met (maximum reached)"
-        out.print(
-            f"precision {p['metric']} ±{p['relative_half_width_target']:.1%}: {verdict} "
-            f"with {p['replications']} replications (half-width "
-            f"{p['half_width']:.3g} around {p['mean']:.3g})",
-            highlight=False,
-        )
-    out.print(Text.assemble("Results written to ", (str(folder), "bold")))
+    with drawer(figures) as helper:
+        loaded = _load(scenario, set_, seed, days)
+        lang = _lang(lang, loaded)
+        where = _where(executor, workers, scheduler)
+        try:
+            target = Precision.parse(precision) if precision else None
+        except ValueError as exc:
+            raise BadInput(str(exc)) from None
+        if target is not None and not math.isfinite(target.relative):
+            raise BadInput(f"--precision: REL must be a finite number, got {shown(precision)}")
+        if out_dir is not None:
+            check_out(out_dir, force)
+        _warn_overload(offered_load(loaded))
+        if helper is not None and not svg:
+            helper.start(prerender_map, {loaded.name: loaded}, lang)
+        with _progress(replications, quiet, loaded.name) as tick:
+            results = run(
+                loaded,
+                replications,
+                log=log or event_logs,
+                precision=target,
+                progress=tick,
+                tickets=ticket_log,
+                **where,
+            )
+        results.info["command"] = _command()
+        results.info["event_logs"] = event_logs
+        print_key_metrics(results, lang=lang)
+        draw = _draw(lang=lang, svg=svg, helper=helper) if figures else None
+        folder = write_run(results, out_dir, then=draw, force=force)
+        _said_report(folder, figures)
+        if target is not None:
+            p = results.info["precision"]
+            verdict = "met" if p["met"] else "NOT met (maximum reached)"
+            out.print(
+                f"precision {p['metric']} ±{p['relative_half_width_target']:.1%}: {verdict} "
+                f"with {p['replications']} replications (half-width "
+                f"{p['half_width']:.3g} around {p['mean']:.3g})",
+                highlight=False,
+            )
+        out.print(Text.assemble("Results written to ", (str(folder), "bold")))
 
 
 @app.command("compare")
@@ -383,36 +384,38 @@ def compare_command(
 
     if len(scenarios) < 2:
         raise BadInput("compare needs at least two scenario files")
-    loaded = [_load(path, set_, None, days) for path in scenarios]
-    lang = _lang(lang, loaded[0])
-    where = _where(executor, workers, scheduler)
-    if out_dir is not None:
-        check_out(out_dir, force)
-    _prewarm(figures, executor)
-    with _progress(replications * len(loaded), quiet, "compare") as tick:
-        comparison = compare(
-            loaded,
-            replications,
-            seed=seed,
-            log=log or event_logs,
-            progress=tick,
-            tickets=ticket_log,
-            **where,
+    with drawer(figures) as helper:
+        loaded = [_load(path, set_, None, days) for path in scenarios]
+        lang = _lang(lang, loaded[0])
+        where = _where(executor, workers, scheduler)
+        if out_dir is not None:
+            check_out(out_dir, force)
+        if helper is not None and not svg:
+            helper.start(prerender_map, {s.name: s for s in loaded}, lang)
+        with _progress(replications * len(loaded), quiet, "compare") as tick:
+            comparison = compare(
+                loaded,
+                replications,
+                seed=seed,
+                log=log or event_logs,
+                progress=tick,
+                tickets=ticket_log,
+                **where,
+            )
+        comparison.info["command"] = _command()
+        for results in comparison.results:
+            results.info["event_logs"] = event_logs
+        print_comparison(comparison, lang=lang)
+        draw = _draw(lang=lang, svg=svg, helper=helper) if figures else None
+        folder = write_comparison(comparison, out_dir, then=draw, force=force)
+        _said_report(folder, figures)
+        out.print(
+            Text.assemble(
+                "Results written to ",
+                (str(folder), "bold"),
+                " (compare.csv and one folder per scenario)",
+            )
         )
-    comparison.info["command"] = _command()
-    for results in comparison.results:
-        results.info["event_logs"] = event_logs
-    print_comparison(comparison, lang=lang)
-    draw = _draw(lang=lang, svg=svg) if figures else None
-    folder = write_comparison(comparison, out_dir, then=draw, force=force)
-    _said_report(folder, figures)
-    out.print(
-        Text.assemble(
-            "Results written to ",
-            (str(folder), "bold"),
-            " (compare.csv and one folder per scenario)",
-        )
-    )
 
 
 @app.command("sweep")
@@ -508,34 +511,21 @@ def _targets(texts: list[str] | None) -> list[Target]:
 
 
 def _draw(
-    targets: list[Target] | None = None, lang: str | None = None, svg: bool = False
+    targets: list[Target] | None = None,
+    lang: str | None = None,
+    svg: bool = False,
+    helper: Drawer | None = None,
 ) -> Callable[[Path], object]:
     """Draws the figures and report of a results folder (given to the writers, which call
     it on the temporary folder before it is renamed into place), in ``lang`` (None: the
-    folder's scenario's ``report.lang``)."""
+    folder's scenario's ``report.lang``), in the ``helper`` when there is one."""
 
     def draw(folder: Path) -> object:
-        while _PREWARM:
-            _PREWARM.pop().join()  # no thread left when the figures fork
-        from sim.report import write_report
-
+        if helper is not None:
+            return helper(write_report, folder, targets, lang, svg)
         return write_report(folder, targets, lang, svg)
 
     return draw
-
-
-_PREWARM: list[threading.Thread] = []
-
-
-def _prewarm(figures: bool, executor: str) -> None:
-    """Import the report's libraries and load its fonts (matplotlib, the figures: about half
-    a second) in a thread while the replications run in worker processes (not with
-    ``serial``: the thread would take the simulation's time). The processes that draw the
-    figures are forked later and inherit both."""
-    if figures and executor != "serial":
-        thread = threading.Thread(target=lambda: importlib.import_module("sim.plots").warm_up())
-        thread.start()
-        _PREWARM.append(thread)
 
 
 def _said_report(folder: Path, figures: bool) -> None:

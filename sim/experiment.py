@@ -76,6 +76,17 @@ class Results:
     wall_s: float = 0.0
     info: dict = field(default_factory=dict)
     """Goes into manifest.json: executor, precision target and outcome, command."""
+    _means: tuple[pd.DataFrame, dict] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+
+    def mean(self, name: str, scope: str = "all") -> float:
+        """The mean of a metric over replications (NaN where the summary has no such row)."""
+        s = self.summary
+        if self._means is None or self._means[0] is not s:
+            keys = zip(s["metric"], s["scope"], strict=True)
+            self._means = (s, dict(zip(keys, s["mean"].astype(float), strict=True)))
+        return self._means[1].get((name, scope), math.nan)
 
     def metric(self, name: str, scope: str = "all") -> pd.Series:
         """One row of the summary: mean, std, ci_low, ci_high, n."""

@@ -295,6 +295,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "\nthe {n} of {halls} halls with the longest mean queue",
         "\n{halls}个大厅中平均排队最长的{n}个",
     ),
+    "queue_some": (
+        "\nhalls with a queue: {n} of {halls} (in the others almost nobody waits)",
+        "\n有排队的大厅：{halls}个中的{n}个(其余大厅几乎无人等候)",
+    ),
     "queue_band": ("band: 10–90 % of days", "阴影：10%–90%的日子"),
     "half_hour": ("time of day (start of half hour)", "时刻（半小时起点）"),
     "hall": ("hall", "大厅"),

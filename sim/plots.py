@@ -2,7 +2,7 @@
 
 Every function takes what a results folder holds (summaries, distributions, profiles,
 comparison and sweep tables, and scenarios for geography) and returns a
-``matplotlib.figure.Figure``; :func:`save` writes it as PNG (200 dpi) and SVG.
+``matplotlib.figure.Figure``; :func:`save` writes it as PNG (:data:`DPI`) and SVG.
 Chinese names render with a CJK font when one is installed (Debian: fonts-noto-cjk);
 without one a single :class:`CJKFontWarning` says so.
 """
@@ -10,6 +10,7 @@ without one a single :class:`CJKFontWarning` says so.
 from __future__ import annotations
 
 import importlib
+import io
 import math
 import re
 import warnings
@@ -25,7 +26,10 @@ from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.text import Text
+from PIL import Image
 
+from sim.drawer import can_fork
 from sim.experiment import Results
 from sim.i18n import field_words, join, metric_name
 from sim.i18n import t as tr
@@ -101,10 +105,24 @@ def _style() -> dict:
     }
 
 
+class _Figure(Figure):
+    """A figure whose axes keep their titles at the top edge: matplotlib would otherwise
+    look, at every layout pass, for tick labels above the axes that these figures never
+    have (measuring every y tick label: a tenth of the drawing)."""
+
+    def add_subplot(self, *args, **kwargs):
+        with matplotlib.rc_context({"axes.titley": 1.0}):
+            return super().add_subplot(*args, **kwargs)
+
+    def add_axes(self, *args, **kwargs):
+        with matplotlib.rc_context({"axes.titley": 1.0}):
+            return super().add_axes(*args, **kwargs)
+
+
 def _figure(width: float, height: float, **kwargs) -> Figure:
     with matplotlib.rc_context(_style()):
-        fig = Figure(figsize=(width, height), layout="constrained", **kwargs)
-    FigureCanvasAgg(fig)  # a renderer, to measure text where labels are placed
+        fig = _Figure(figsize=(width, height), dpi=DPI, layout="constrained", **kwargs)
+    FigureCanvasAgg(fig)  # a renderer at the PNG's resolution: text measured here is reused
     return fig
 
 
@@ -114,84 +132,105 @@ report at half the cost of 200 dpi (``--svg`` adds a vector copy for print)."""
 
 
 def save(
-    fig: Figure | Callable[[], Figure], folder: Path, name: str, svg: bool = True
+    fig: Figure | Callable[[], Figure],
+    folder: Path,
+    name: str,
+    svg: bool = True,
+    key: str | None = None,
 ) -> list[Path]:
     """Write ``folder/name.png`` (:data:`DPI`) and, with ``svg``, ``.svg``; return their paths.
-    The layout is computed once, for the PNG, and kept for the SVG. ``fig`` may be a
-    function drawing it."""
-    fig = fig() if callable(fig) else fig
-    texts = [t.get_text() for t in fig.findobj(matplotlib.text.Text)]
-    if cjk_font() is None and any(CJK.search(t) for t in texts):
-        _warn_once()
+    The figure is laid out and drawn once, on its own canvas, and the PNG written from that
+    raster (``savefig`` would lay it out a second time); the SVG keeps the layout. ``fig``
+    may be a function drawing it; a ``key`` given to :func:`prerender` before is not redrawn
+    (PNG only)."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = [folder / f"{name}.png", folder / f"{name}.svg"][: 1 + svg]
-    with matplotlib.rc_context(_style()):
-        fig.savefig(paths[0], dpi=DPI, pil_kwargs={"compress_level": 1})  # zlib: fastest
-        if not svg:
-            return paths
+    if not svg and key in _PRERENDERED:
+        paths[0].write_bytes(_PRERENDERED[key])
+        return paths
+    fig = fig() if callable(fig) else fig
+    if cjk_font() is None and any(CJK.search(t.get_text()) for t in fig.findobj(Text)):
+        _warn_once()  # (only then: finding every text costs a tenth of the drawing)
+    _png(fig, paths[0])
+    if svg:
         engine = fig.get_layout_engine()
         fig.set_layout_engine("none")  # the positions the PNG's layout found stay
         try:
-            fig.savefig(paths[1], metadata={"Date": None})  # no date: redraws are identical
+            with matplotlib.rc_context(_style()):
+                fig.savefig(paths[1], metadata={"Date": None})  # no date: redraws are identical
         finally:
             fig.set_layout_engine(engine)
     return paths
 
 
+def _png(fig: Figure, out: Path | io.BytesIO) -> None:
+    """Lay out and draw ``fig`` once at :data:`DPI` and write that raster as a PNG."""
+    with matplotlib.rc_context(_style()):
+        fig.set_dpi(DPI)
+        fig.canvas.draw()
+    size = fig.canvas.get_width_height(physical=True)
+    image = Image.frombuffer("RGBA", size, fig.canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+    image.convert("RGB").save(out, format="png", compress_level=1)  # zlib: the fastest
+
+
+_PRERENDERED: dict[str, bytes] = {}
+
+
+def prerender(key: str, fig: Figure | Callable[[], Figure]) -> None:
+    """Draw ``fig`` now and keep its PNG under ``key`` for :func:`save` (what a report needs
+    before its results exist, such as the map, is drawn while the replications run)."""
+    buffer = io.BytesIO()
+    _png(fig() if callable(fig) else fig, buffer)
+    _PRERENDERED[key] = buffer.getvalue()
+
+
 def warm_up() -> None:
     """Load the fonts and draw text once, in both languages' fonts, so that processes forked
     afterwards to draw figures start warm."""
-    import io
-
     importlib.import_module("sim.report")
     fig = _figure(2, 1)
     ax = fig.subplots()
     ax.set_title("countysim 县镇同权 0123456789")
     ax.plot([0, 1], [0, 1])
-    with matplotlib.rc_context(_style()):
-        fig.savefig(io.BytesIO(), format="png", dpi=DPI)
+    _png(fig, io.BytesIO())
 
 
-_PENDING: list[tuple[Figure | Callable[[], Figure], Path, str, bool]] = []
+_PENDING: list[tuple[Figure | Callable[[], Figure], Path, str, bool, str | None]] = []
 
 
 def _save_pending(index: int) -> None:
-    fig, folder, name, svg = _PENDING[index]
-    save(fig, folder, name, svg)
+    save(*_PENDING[index])
 
 
 def save_all(
-    figures: Sequence[tuple[Figure | Callable[[], Figure], str]],
+    figures: Sequence[tuple[Figure | Callable[[], Figure], str, str | None]],
     folder: Path,
     workers: int | None = None,
     svg: bool = False,
 ) -> None:
-    """:func:`save` every ``(figure, name)`` into ``folder`` (a figure may be a function that
-    draws it: it is then drawn where it is saved), in forked processes that share the data
-    (no pickling) when the machine has more than one core and this process runs no other
-    thread (forking one would be unsafe); otherwise one after the other. PNG only unless
-    ``svg``."""
+    """:func:`save` every ``(figure, name, key)`` into ``folder`` (a figure may be a function
+    that draws it: it is then drawn where it is saved), in forked processes that share the
+    data (no pickling) when the machine has more than one core and this process runs no
+    other thread (forking one would be unsafe); otherwise one after the other. PNG only
+    unless ``svg``."""
+    import gc
     import multiprocessing
     import os
-    import threading
 
-    jobs = [(fig, folder, name, svg) for fig, name in figures]
+    jobs = [(fig, folder, name, svg, key) for fig, name, key in figures]
     workers = min(workers or os.cpu_count() or 1, len(jobs))
-    parallel = (
-        workers > 1
-        and threading.active_count() == 1
-        and "fork" in multiprocessing.get_all_start_methods()
-    )
-    if not parallel:
+    if workers < 2 or not can_fork():
         for job in jobs:
             save(*job)
         return
     cjk_font()  # found once, before the fork
     _PENDING[:] = jobs
+    gc.freeze()  # the children's collector leaves the shared pages alone: fewer copies
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             pool.map(_save_pending, range(len(jobs)), chunksize=1)
     finally:
+        gc.unfreeze()
         _PENDING.clear()
 
 
@@ -664,12 +703,18 @@ def waiting(result: Results, top: int | None = None, lang: str = "en") -> Figure
     return fig
 
 
+QUEUE_SHOWN = 0.05
+"""Halls whose mean queue never reaches this many citizens waiting (in any half hour) are
+left out of :func:`queue_by_hour`: their line would lie on the axis."""
+
+
 def queue_by_hour(result: Results, top: int = 5, lang: str = "en") -> Figure:
     """Number waiting over the working day at the busiest halls: mean over days and
     replications, band from the 10th to the 90th percentile across days."""
     prof = result.profiles
     mean = prof.groupby(["hall", "clock_min"])[["queue_mean", "queue_p10", "queue_p90"]].mean()
-    busiest = mean["queue_mean"].groupby("hall").max().sort_values(ascending=False).index[:top]
+    peaks = mean["queue_mean"].groupby("hall").max()
+    busiest = peaks[peaks >= QUEUE_SHOWN].sort_values(ascending=False).index[:top]
     fig = _figure(9, 4.4)
     ax = fig.subplots()
     for i, hall in enumerate(busiest):
@@ -696,7 +741,16 @@ def queue_by_hour(result: Results, top: int = 5, lang: str = "en") -> Figure:
     halls = prof["hall"].nunique()
     ax.set_title(
         tr("queue_title", lang, name=result.scenario.name)
-        + (tr("queue_top", lang, n=len(busiest), halls=halls) if halls > top else "")
+        + (
+            tr(
+                "queue_top" if len(busiest) == top else "queue_some",
+                lang,
+                n=len(busiest),
+                halls=halls,
+            )
+            if halls > len(busiest)
+            else ""
+        )
     )
     _from_zero(ax)
     _legend_outside(ax, title=tr("queue_band", lang))

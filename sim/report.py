@@ -9,6 +9,7 @@ numbers from the results, in ``report.html`` (one self-contained file) and ``rep
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
 import json
 import re
@@ -51,12 +52,9 @@ class Figure:
     caption: str
     figure: matplotlib.figure.Figure | Callable[[], matplotlib.figure.Figure]
     """The figure, or how to draw it (drawn where it is saved: :func:`plots.save_all`)."""
-
-
-def _mean(results: Results, metric: str, scope: str = "all") -> float:
-    s = results.summary
-    row = s[(s.metric == metric) & (s.scope == scope)]
-    return float(row["mean"].iloc[0]) if len(row) else float("nan")
+    key: str | None = None
+    """Names what the figure shows when that is known before the results (the map): a
+    figure :func:`plots.prerender` drew under this key is not drawn again."""
 
 
 def _change(name: str, before: float, after: float, metric: str, unit: str = "") -> str:
@@ -66,35 +64,40 @@ def _change(name: str, before: float, after: float, metric: str, unit: str = "")
 # --- figures with captions --------------------------------------------------------------------
 
 
+def map_figure(scenarios: dict[str, Scenario], lang: str = "en") -> Figure:
+    """The county map of the scenarios side by side, with how many towns each one's branches
+    serve; its key depends on the scenarios and the language only."""
+    first = next(iter(scenarios.values()))
+    approvals = [s for s in first.services if s.kind == "approval"]
+    note = ""
+    if approvals:
+        served = {}
+        for name, scenario in scenarios.items():
+            county = CountyMap(scenario)
+            i = scenario.services.index(approvals[0])
+            seat_halls = {h for h, hall in enumerate(scenario.halls) if hall.at == "seat"}
+            served[name] = int(sum(h not in seat_halls for h in county.choice[i]))
+        towns = len(first.geography.towns)
+        note = tr("sep", lang).join(
+            tr("cap_map_branch", lang, name=n, k=k, n=towns) for n, k in served.items()
+        )
+    content = json.dumps([lang, *[(n, s.model_dump(mode="json")) for n, s in scenarios.items()]])
+    return Figure(
+        "map",
+        tr("cap_map", lang, note=note),
+        partial(plots.county_map, scenarios, lang=lang),
+        key="map-" + hashlib.sha256(content.encode()).hexdigest(),
+    )
+
+
 def scenario_figures(results: dict[str, Results], lang: str = "en") -> list[Figure]:
     """Figures of one scenario, or several side by side (the first is the reference), with
     captions in ``lang``."""
     names = list(results)
-    first = results[names[0]]
-    figures = []
-    approvals = [s for s in first.scenario.services if s.kind == "approval"]
-    branch_note = ""
-    if approvals:
-        served = {}
-        for name, r in results.items():
-            county = CountyMap(r.scenario)
-            i = r.scenario.services.index(approvals[0])
-            seat_halls = {h for h, hall in enumerate(r.scenario.halls) if hall.at == "seat"}
-            served[name] = int(sum(h not in seat_halls for h in county.choice[i]))
-        towns = len(first.scenario.geography.towns)
-        branch_note = tr("sep", lang).join(
-            tr("cap_map_branch", lang, name=n, k=k, n=towns) for n, k in served.items()
-        )
-    figures.append(
-        Figure(
-            "map",
-            tr("cap_map", lang, note=branch_note),
-            partial(plots.county_map, {n: r.scenario for n, r in results.items()}, lang=lang),
-        )
-    )
-    if not any(_mean(r, "visits") > 0 for r in results.values()):
+    figures = [map_figure({n: r.scenario for n, r in results.items()}, lang)]
+    if not any(r.mean("visits") > 0 for r in results.values()):
         return figures + _enforcement_figures(results, lang)  # nobody came to a hall: no data
-    travel = [fmt(_mean(r, "travel_min"), "travel_min") for r in results.values()]
+    travel = [fmt(r.mean("travel_min"), "travel_min") for r in results.values()]
     if len(results) > 1:
         text = tr("cap_travel_two", lang, a=travel[0], b=travel[-1], first=names[0], last=names[-1])
     else:
@@ -102,7 +105,7 @@ def scenario_figures(results: dict[str, Results], lang: str = "en") -> list[Figu
     reps = min(int(r.replications["replication"].nunique()) for r in results.values())
     text += tr("cap_town_ci" if reps > 1 else "cap_town_one", lang, reps=reps)
     figures.append(Figure("travel", text, partial(plots.travel, results, lang=lang)))
-    one = [_mean(r, "share_one_trip") for r in results.values()]
+    one = [r.mean("share_one_trip") for r in results.values()]
     parts = [
         tr("cap_trips_part", lang, value=fmt(v, "share_one_trip"), name=n)
         for n, v in zip(names, one, strict=True)
@@ -120,18 +123,18 @@ def scenario_figures(results: dict[str, Results], lang: str = "en") -> list[Figu
             Figure("daily", _daily_caption(daily, lang), partial(plots.daily, daily, lang))
         )
     for name, r in results.items():
-        if not _mean(r, "visits") > 0:
+        if not r.mean("visits") > 0:
             continue
         suffix = "" if len(results) == 1 else f"-{slug(name)}"
         halls = [h.name for h in r.scenario.halls]
-        p90 = {h: _mean(r, "wait_min_p90", f"hall:{h}") for h in halls}
+        p90 = {h: r.mean("wait_min_p90", f"hall:{h}") for h in halls}
         worst = max(p90, key=lambda h: -1 if p90[h] != p90[h] else p90[h])
         if p90[worst] > 0:
             value = fmt(p90[worst], "wait_min_p90")
             text = tr("cap_wait_worst", lang, name=name, hall=worst, value=value)
         else:
             text = tr("cap_wait_none", lang, name=name)
-        idle = [h for h in halls if not _mean(r, "visits", f"hall:{h}") > 0]
+        idle = [h for h in halls if not r.mean("visits", f"hall:{h}") > 0]
         text += tr("cap_wait_all", lang, n=len(halls))
         text += (
             tr("cap_wait_idle", lang, halls=join(idle, lang))
@@ -141,10 +144,15 @@ def scenario_figures(results: dict[str, Results], lang: str = "en") -> list[Figu
         figures.append(Figure(f"waiting{suffix}", text, partial(plots.waiting, r, lang=lang)))
         queue = r.profiles.groupby(["hall", "clock_min"])["queue_mean"].mean()
         (hall, at), peak = queue.idxmax(), queue.max()
-        lunch = not any(a <= at < b for a, b in r.scenario.calendar.intervals_min)
-        text = tr("cap_queue", lang, name=name, hall=hall, value=fmt(peak), clock=plots._clock(at))
-        text += tr("cap_queue_lunch" if lunch else "period", lang)
-        figures.append(Figure(f"queue{suffix}", text, partial(plots.queue_by_hour, r, lang=lang)))
+        if peak >= plots.QUEUE_SHOWN:  # no figure of empty queues
+            lunch = not any(a <= at < b for a, b in r.scenario.calendar.intervals_min)
+            text = tr(
+                "cap_queue", lang, name=name, hall=hall, value=fmt(peak), clock=plots._clock(at)
+            )
+            text += tr("cap_queue_lunch" if lunch else "period", lang)
+            figures.append(
+                Figure(f"queue{suffix}", text, partial(plots.queue_by_hour, r, lang=lang))
+            )
         busy = r.profiles.groupby(["hall", "clock_min"])["busy_share"].mean()
         (hall, at), top = busy.idxmax(), busy.max()
         figures.append(
@@ -197,8 +205,8 @@ def _enforcement_figures(results: dict[str, Results], lang: str = "en") -> list[
         response, visits = "response_min_p50", "visits_per_enterprise_per_year"
         text = tr(
             "cap_enf" if len(results) > 1 else "cap_enf_one", lang,
-            a=fmt(_mean(first, response), response), b=fmt(_mean(last, response), response),
-            c=fmt(_mean(first, visits), visits), d=fmt(_mean(last, visits), visits),
+            a=fmt(first.mean(response), response), b=fmt(last.mean(response), response),
+            c=fmt(first.mean(visits), visits), d=fmt(last.mean(visits), visits),
         )  # fmt: skip
         figures.append(Figure("enforcement", text, partial(plots.enforcement, results, lang)))
     return figures
@@ -328,7 +336,7 @@ def _write(
             (images / f"{f.name}.svg").unlink(missing_ok=True)
     # the longest to draw first, so that the forked savers finish together
     ordered = sorted(figures, key=lambda f: _DRAW_ORDER.get(f.name.split("-")[0], len(_DRAW_ORDER)))
-    plots.save_all([(f.figure, f.name) for f in ordered], images, svg=svg)
+    plots.save_all([(f.figure, f.name, f.key) for f in ordered], images, svg=svg)
     body, md = [f"<h1>{html.escape(title)}</h1>"], [f"# {title}", ""]
     if summary is not None:
         body += _summary_html(summary, lang)

@@ -59,7 +59,12 @@ def test_report_has_every_figure_the_table_and_true_captions(tmp_path: Path, pai
     page = write_report(folder).read_text()
     md = (folder / "report.md").read_text()
     pngs = sorted(p.stem for p in (folder / "figures").glob("*.png"))
-    assert len(pngs) == len(re.findall(r"<img ", page)) == 2 + 3 + 3 * 2 + 1  # + enforcement
+    # map, comparison; travel, trips, daily; waiting and utilisation of each; enforcement;
+    # the queue of the one-window county only: with six windows nobody queues
+    assert len(pngs) == len(re.findall(r"<img ", page)) == 2 + 3 + 2 * 2 + 1 + 1
+    assert "queue-small-county" in pngs and "queue-more-windows" not in pngs
+    profiles = pd.read_csv(folder / "more-windows" / "profiles.csv")
+    assert profiles.groupby(["hall", "clock_min"])["queue_mean"].mean().max() < plots.QUEUE_SHOWN
     for name in pngs:
         assert f'id="{name}"' in page and f"figures/{name}.png" in md
     summary = pd.read_csv(folder / "more-windows" / "summary.csv").set_index(["metric", "scope"])

@@ -1,0 +1,151 @@
+"""A process of its own for drawing a command's report, forked when the command starts.
+
+A report needs matplotlib imported, its fonts loaded and the map drawn (together about a
+second of one core) before the figures of the results can be drawn at all. While a command
+starts (imports, reading the scenario) it uses one core, and so does the end of a run, when
+fewer replications are left than workers. A :class:`Drawer` forked first does the report's
+head start in those gaps, at low priority (``nice``) so that it does not take the cores from
+the replications, and draws the report into the results folder when the run is written.
+
+Only where processes can be forked and no other thread runs (:func:`can_fork`); elsewhere
+:func:`drawer` gives ``None`` and the report is drawn in the command's process. This module
+imports no plotting library: the command's process never needs one.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+__all__ = ["Drawer", "can_fork", "drawer", "prerender_map", "write_report"]
+
+NICE = 10
+"""How much lower the drawer's priority is than the command's (and its replications')."""
+
+
+class Drawer:
+    """Runs functions, in the order given, in a process forked when it is made."""
+
+    def __init__(self) -> None:
+        context = multiprocessing.get_context("fork")
+        self._conn, theirs = context.Pipe()
+        self._process = context.Process(
+            target=_serve, args=(theirs, self._conn), name="countysim-drawer"
+        )
+        self._process.start()
+        theirs.close()
+
+    def start(self, fn: Callable[..., object], *args: Any) -> None:
+        """Have ``fn(*args)`` run there and go on: a head start, whose errors are left to
+        the call that needs its work (which then does that work itself)."""
+        self._send(fn, args, reply=False)
+
+    def __call__(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """``fn(*args)`` run there, after what was started before: its result, or its
+        exception raised here. If the drawer has gone, ``fn(*args)`` runs here."""
+        try:
+            self._send(fn, args, reply=True)
+            ok, value = self._conn.recv()
+        except (EOFError, OSError):
+            self.close(now=True)
+            return fn(*args)
+        except BaseException:  # interrupted: nothing may go on writing into the folder
+            self.close(now=True)
+            raise
+        if ok:
+            return value
+        raise value
+
+    def _send(self, fn: Callable[..., object], args: tuple, reply: bool) -> None:
+        try:
+            self._conn.send((fn, args, reply))
+        except (OSError, ValueError):  # gone or closed: a call then runs here
+            pass
+
+    def close(self, now: bool = False) -> None:
+        """Let the drawer finish what it was given and stop, or with ``now`` stop it (and
+        the processes saving its figures) at once; wait for it either way."""
+        self._conn.close()  # the drawer reads the end of its work
+        self._process.join(0 if now else None)
+        if self._process.is_alive():
+            self._process.terminate()
+            self._process.join()
+
+
+def can_fork() -> bool:
+    """Whether this process may fork helpers: the platform forks and no other thread runs."""
+    return threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
+
+
+@contextmanager
+def drawer(wanted: bool) -> Iterator[Drawer | None]:
+    """A :class:`Drawer` that has started to import and warm up the plotting (``None`` when
+    not ``wanted``, on one core, or where it cannot fork); stopped on leaving, at once if
+    the command failed."""
+    if not (wanted and (os.cpu_count() or 1) > 1 and can_fork()):
+        yield None
+        return
+    helper = Drawer()
+    try:
+        helper.start(_warm_up)
+        yield helper
+    except BaseException:
+        helper.close(now=True)
+        raise
+    helper.close()
+
+
+def _warm_up() -> None:
+    from sim import plots
+
+    plots.warm_up()
+
+
+def prerender_map(scenarios: dict, lang: str) -> None:
+    """Draw the report's map of ``scenarios`` now (it needs no results): see
+    :func:`sim.plots.prerender`."""
+    from sim import plots, report
+
+    figure = report.map_figure(scenarios, lang)
+    plots.prerender(figure.key, figure.figure)
+
+
+def write_report(folder: Path, *args: Any) -> Path:
+    """:func:`sim.report.write_report`, imported where it runs."""
+    from sim import report
+
+    return report.write_report(folder, *args)
+
+
+def _serve(conn: Any, theirs: Any) -> None:
+    theirs.close()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the command's to handle
+    signal.signal(signal.SIGTERM, _stop)  # so that `with Pool` stops the savers too
+    try:
+        os.nice(NICE)
+    except OSError:  # pragma: no cover - not allowed here: run at the same priority
+        pass
+    while True:
+        try:
+            fn, args, reply = conn.recv()
+        except EOFError:  # the command has finished, or failed
+            return
+        try:
+            value = (True, fn(*args))
+        except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 - the caller's, or left
+            value = (False, exc)
+        if reply:
+            try:
+                conn.send(value)
+            except Exception:  # noqa: BLE001 - a result or error that cannot be sent
+                conn.send((False, RuntimeError(f"drawing the report failed: {value[1]!r}")))
+
+
+def _stop(*_: object) -> None:
+    raise SystemExit(1)
