@@ -6,6 +6,7 @@ internal error.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import socket
@@ -20,7 +21,15 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from sim.drawer import Drawer, drawer, prerender_map, write_report
+from sim.drawer import (
+    Drawer,
+    DrawerGone,
+    draw_ahead,
+    drawer,
+    prerender_map,
+    report_of,
+    write_ahead,
+)
 from sim.errors import BadInput, OutputRefused, ScenarioError, shown
 from sim.i18n import check_lang
 from sim.i18n import t as tr
@@ -324,7 +333,7 @@ def run_command(
             check_out(out_dir, force)
         _warn_overload(offered_load(loaded))
         if helper is not None and not svg:
-            helper.start(prerender_map, {loaded.name: loaded}, lang)
+            helper.start(prerender_map, {loaded.name: loaded}, lang, optional=True)
         with _progress(replications, quiet, loaded.name) as tick:
             results = run(
                 loaded,
@@ -335,11 +344,11 @@ def run_command(
                 tickets=ticket_log,
                 **where,
             )
+        write = _report(helper, "run", lang, svg, _for_report(results)) if figures else None
         results.info["command"] = _command()
         results.info["event_logs"] = event_logs
         print_key_metrics(results, lang=lang)
-        draw = _draw(lang=lang, svg=svg, helper=helper) if figures else None
-        folder = write_run(results, out_dir, then=draw, force=force)
+        folder = write_run(results, out_dir, then=write, force=force)
         _said_report(folder, figures)
         if target is not None:
             p = results.info["precision"]
@@ -391,7 +400,7 @@ def compare_command(
         if out_dir is not None:
             check_out(out_dir, force)
         if helper is not None and not svg:
-            helper.start(prerender_map, {s.name: s for s in loaded}, lang)
+            helper.start(prerender_map, {s.name: s for s in loaded}, lang, optional=True)
         with _progress(replications * len(loaded), quiet, "compare") as tick:
             comparison = compare(
                 loaded,
@@ -405,9 +414,12 @@ def compare_command(
         comparison.info["command"] = _command()
         for results in comparison.results:
             results.info["event_logs"] = event_logs
+        runs = [_for_report(r) for r in comparison.results]
+        write = (
+            _report(helper, "comparison", lang, svg, runs, comparison.table) if figures else None
+        )
         print_comparison(comparison, lang=lang)
-        draw = _draw(lang=lang, svg=svg, helper=helper) if figures else None
-        folder = write_comparison(comparison, out_dir, then=draw, force=force)
+        folder = write_comparison(comparison, out_dir, then=write, force=force)
         _said_report(folder, figures)
         out.print(
             Text.assemble(
@@ -511,21 +523,43 @@ def _targets(texts: list[str] | None) -> list[Target]:
 
 
 def _draw(
-    targets: list[Target] | None = None,
-    lang: str | None = None,
-    svg: bool = False,
-    helper: Drawer | None = None,
+    targets: list[Target] | None = None, lang: str | None = None, svg: bool = False
 ) -> Callable[[Path], object]:
     """Draws the figures and report of a results folder (given to the writers, which call
     it on the temporary folder before it is renamed into place), in ``lang`` (None: the
-    folder's scenario's ``report.lang``), in the ``helper`` when there is one."""
+    folder's scenario's ``report.lang``)."""
 
     def draw(folder: Path) -> object:
-        if helper is not None:
-            return helper(write_report, folder, targets, lang, svg)
+        from sim.report import write_report
+
         return write_report(folder, targets, lang, svg)
 
     return draw
+
+
+def _report(
+    helper: Drawer | None, what: str, lang: str, svg: bool, *data: Any
+) -> Callable[[Path], object]:
+    """Writes a run's or a comparison's report (:func:`sim.drawer.report_of`) into the
+    results folder when it is written. With a ``helper``, the report is drawn there from
+    now on, while this process writes the tables; without one (or if it has gone) here."""
+    if helper is not None:
+        helper.start(draw_ahead, what, lang, svg, *data)
+
+    def write(folder: Path) -> object:
+        if helper is not None:
+            try:
+                return helper(write_ahead, folder, svg)
+            except DrawerGone:
+                pass
+        return report_of(what, lang, *data).write(folder, svg)
+
+    return write
+
+
+def _for_report(results: Results) -> Results:
+    """``results`` without the logs, which no report reads (sent to the drawer)."""
+    return dataclasses.replace(results, matters=None, visits=None, tickets=None)
 
 
 def _said_report(folder: Path, figures: bool) -> None:

@@ -5,7 +5,9 @@ second of one core) before the figures of the results can be drawn at all. While
 starts (imports, reading the scenario) it uses one core, and so does the end of a run, when
 fewer replications are left than workers. A :class:`Drawer` forked first does the report's
 head start in those gaps, at low priority (``nice``) so that it does not take the cores from
-the replications, and draws the report into the results folder when the run is written.
+the replications; it draws the figures of the results as soon as they exist, while the
+command writes its tables, and writes the report into the results folder when asked. Only
+that last step writes files: a drawer stopped before it leaves nothing behind.
 
 Only where processes can be forked and no other thread runs (:func:`can_fork`); elsewhere
 :func:`drawer` gives ``None`` and the report is drawn in the command's process. This module
@@ -23,10 +25,23 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Drawer", "can_fork", "drawer", "prerender_map", "write_report"]
+__all__ = [
+    "Drawer",
+    "DrawerGone",
+    "can_fork",
+    "draw_ahead",
+    "drawer",
+    "prerender_map",
+    "report_of",
+    "write_ahead",
+]
 
 NICE = 10
 """How much lower the drawer's priority is than the command's (and its replications')."""
+
+
+class DrawerGone(RuntimeError):
+    """The drawing process ended before it answered (killed, or out of memory)."""
 
 
 class Drawer:
@@ -41,20 +56,26 @@ class Drawer:
         self._process.start()
         theirs.close()
 
-    def start(self, fn: Callable[..., object], *args: Any) -> None:
+    def start(self, fn: Callable[..., object], *args: Any, optional: bool = False) -> None:
         """Have ``fn(*args)`` run there and go on: a head start, whose errors are left to
-        the call that needs its work (which then does that work itself)."""
-        self._send(fn, args, reply=False)
+        the call that needs its work (a drawer that cannot be given the work is stopped:
+        calls then raise :class:`DrawerGone`). An ``optional`` one is skipped if, by the
+        time the drawer comes to it, more work is waiting (what it would have prepared is
+        then done with that work, in parallel)."""
+        try:
+            self._send(fn, args, "optional" if optional else "start")
+        except DrawerGone:
+            pass
 
     def __call__(self, fn: Callable[..., Any], *args: Any) -> Any:
         """``fn(*args)`` run there, after what was started before: its result, or its
-        exception raised here. If the drawer has gone, ``fn(*args)`` runs here."""
+        exception raised here; :class:`DrawerGone` if the drawer has gone."""
         try:
-            self._send(fn, args, reply=True)
+            self._send(fn, args, "call")
             ok, value = self._conn.recv()
         except (EOFError, OSError):
             self.close(now=True)
-            return fn(*args)
+            raise DrawerGone("the drawing process has gone") from None
         except BaseException:  # interrupted: nothing may go on writing into the folder
             self.close(now=True)
             raise
@@ -62,11 +83,12 @@ class Drawer:
             return value
         raise value
 
-    def _send(self, fn: Callable[..., object], args: tuple, reply: bool) -> None:
+    def _send(self, fn: Callable[..., object], args: tuple, kind: str) -> None:
         try:
-            self._conn.send((fn, args, reply))
-        except (OSError, ValueError):  # gone or closed: a call then runs here
-            pass
+            self._conn.send((fn, args, kind))
+        except Exception:  # noqa: BLE001 - gone, closed, or work that cannot be sent
+            self.close(now=True)
+            raise DrawerGone("the drawing process cannot be given its work") from None
 
     def close(self, now: bool = False) -> None:
         """Let the drawer finish what it was given and stop, or with ``now`` stop it (and
@@ -93,7 +115,7 @@ def drawer(wanted: bool) -> Iterator[Drawer | None]:
         return
     helper = Drawer()
     try:
-        helper.start(_warm_up)
+        helper.start(_warm_up, optional=True)
         yield helper
     except BaseException:
         helper.close(now=True)
@@ -116,36 +138,58 @@ def prerender_map(scenarios: dict, lang: str) -> None:
     plots.prerender(figure.key, figure.figure)
 
 
-def write_report(folder: Path, *args: Any) -> Path:
-    """:func:`sim.report.write_report`, imported where it runs."""
+_AHEAD: list[tuple[bool, Any]] = []
+"""In the drawer: the report drawn ahead of its folder, or the error that stopped it."""
+
+
+def report_of(what: str, lang: str, *data: Any) -> Any:
+    """The :class:`sim.report.Report` of a run (``what="run"``, ``data``: its results) or of
+    a comparison (``"comparison"``: the results of each scenario, the table of
+    differences), in ``lang``, not yet drawn."""
     from sim import report
 
-    return report.write_report(folder, *args)
+    build = {"run": report.run_report, "comparison": report.comparison_report}[what]
+    return build(*data, lang)
+
+
+def draw_ahead(what: str, lang: str, svg: bool, *data: Any) -> None:
+    """In the drawer, as soon as the results exist (while the command writes its tables):
+    build and draw the report (:func:`report_of`) for :func:`write_ahead`."""
+    try:
+        _AHEAD[:] = [(True, report_of(what, lang, *data).draw(svg))]
+    except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 - raised by write_ahead
+        _AHEAD[:] = [(False, exc)]
+
+
+def write_ahead(folder: Path, svg: bool) -> Path:
+    """In the drawer: write the report :func:`draw_ahead` drew into ``folder`` (or raise
+    what stopped it); return the HTML path."""
+    ok, value = _AHEAD.pop()
+    if not ok:
+        raise value
+    return value.write(folder, svg)
 
 
 def _serve(conn: Any, theirs: Any) -> None:
     theirs.close()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the command's to handle
-    signal.signal(signal.SIGTERM, _stop)  # so that `with Pool` stops the savers too
     try:
         os.nice(NICE)
     except OSError:  # pragma: no cover - not allowed here: run at the same priority
         pass
     while True:
         try:
-            fn, args, reply = conn.recv()
+            fn, args, kind = conn.recv()
         except EOFError:  # the command has finished, or failed
             return
+        if kind == "optional" and conn.poll():
+            continue
         try:
             value = (True, fn(*args))
         except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 - the caller's, or left
             value = (False, exc)
-        if reply:
+        if kind == "call":
             try:
                 conn.send(value)
             except Exception:  # noqa: BLE001 - a result or error that cannot be sent
                 conn.send((False, RuntimeError(f"drawing the report failed: {value[1]!r}")))
-
-
-def _stop(*_: object) -> None:
-    raise SystemExit(1)

@@ -17,7 +17,7 @@ import yaml
 from sim import plots
 from sim.errors import OutputRefused
 from sim.fit import FitResult
-from sim.report import Figure, _write
+from sim.report import Figure, Report
 from sim.store import _manifest, atomic_dir, check_out, slug, write_table
 
 __all__ = ["HEADER", "check_yaml_out", "report_folder", "scenario_yaml", "write_fit"]
@@ -215,7 +215,7 @@ def write_fit(result: FitResult, out: Path, source: str, force: bool = False) ->
             "(or goodness of fit) and sample size n.",
             *result.notes,
         ]
-        _write(tmp, f"countysim fit: {result.data['name']}", intro, tables, figures)
+        Report(f"countysim fit: {result.data['name']}", intro, tables, figures).write(tmp)
         for f in figures:
             if not callable(f.figure):
                 f.figure.clear()

@@ -47,6 +47,8 @@ __all__ = [
     "fmt",
     "enforcement",
     "queue_by_hour",
+    "render",
+    "render_all",
     "save",
     "search_path",
     "siting_plans",
@@ -138,50 +140,61 @@ def save(
     svg: bool = True,
     key: str | None = None,
 ) -> list[Path]:
-    """Write ``folder/name.png`` (:data:`DPI`) and, with ``svg``, ``.svg``; return their paths.
-    The figure is laid out and drawn once, on its own canvas, and the PNG written from that
-    raster (``savefig`` would lay it out a second time); the SVG keeps the layout. ``fig``
-    may be a function drawing it; a ``key`` given to :func:`prerender` before is not redrawn
-    (PNG only)."""
+    """Write ``folder/name.png`` (:data:`DPI`) and, with ``svg``, ``.svg`` (see
+    :func:`render`); return their paths."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = [folder / f"{name}.png", folder / f"{name}.svg"][: 1 + svg]
-    if not svg and key in _PRERENDERED:
-        paths[0].write_bytes(_PRERENDERED[key])
-        return paths
-    fig = fig() if callable(fig) else fig
-    if cjk_font() is None and any(CJK.search(t.get_text()) for t in fig.findobj(Text)):
-        _warn_once()  # (only then: finding every text costs a tenth of the drawing)
-    _png(fig, paths[0])
-    if svg:
-        engine = fig.get_layout_engine()
-        fig.set_layout_engine("none")  # the positions the PNG's layout found stay
-        try:
-            with matplotlib.rc_context(_style()):
-                fig.savefig(paths[1], metadata={"Date": None})  # no date: redraws are identical
-        finally:
-            fig.set_layout_engine(engine)
+    for path, data in zip(paths, render(fig, svg, key), strict=False):
+        path.write_bytes(data)
     return paths
 
 
-def _png(fig: Figure, out: Path | io.BytesIO) -> None:
-    """Lay out and draw ``fig`` once at :data:`DPI` and write that raster as a PNG."""
+def render(
+    fig: Figure | Callable[[], Figure], svg: bool = False, key: str | None = None
+) -> tuple[bytes, bytes | None]:
+    """``fig`` as a PNG (:data:`DPI`) and, with ``svg``, an SVG. The figure is laid out and
+    drawn once, on its own canvas, and the PNG encoded from that raster (``savefig`` would
+    lay it out a second time); the SVG keeps the layout. ``fig`` may be a function drawing
+    it; a ``key`` given to :func:`prerender` before is not drawn again (PNG only)."""
+    if not svg and key in _PRERENDERED:
+        return _PRERENDERED[key], None
+    fig = fig() if callable(fig) else fig
+    if cjk_font() is None and any(CJK.search(t.get_text()) for t in fig.findobj(Text)):
+        _warn_once()  # (only then: finding every text costs a tenth of the drawing)
+    png = _png(fig)
+    if not svg:
+        return png, None
+    engine = fig.get_layout_engine()
+    fig.set_layout_engine("none")  # the positions the PNG's layout found stay
+    vector = io.BytesIO()
+    try:
+        with matplotlib.rc_context(_style()):
+            fig.savefig(vector, format="svg", metadata={"Date": None})  # no date: redraws match
+    finally:
+        fig.set_layout_engine(engine)
+    return png, vector.getvalue()
+
+
+def _png(fig: Figure) -> bytes:
+    """Lay out and draw ``fig`` once at :data:`DPI`; that raster as a PNG."""
     with matplotlib.rc_context(_style()):
         fig.set_dpi(DPI)
         fig.canvas.draw()
     size = fig.canvas.get_width_height(physical=True)
     image = Image.frombuffer("RGBA", size, fig.canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+    out = io.BytesIO()
     image.convert("RGB").save(out, format="png", compress_level=1)  # zlib: the fastest
+    return out.getvalue()
 
 
 _PRERENDERED: dict[str, bytes] = {}
 
 
 def prerender(key: str, fig: Figure | Callable[[], Figure]) -> None:
-    """Draw ``fig`` now and keep its PNG under ``key`` for :func:`save` (what a report needs
-    before its results exist, such as the map, is drawn while the replications run)."""
-    buffer = io.BytesIO()
-    _png(fig() if callable(fig) else fig, buffer)
-    _PRERENDERED[key] = buffer.getvalue()
+    """Draw ``fig`` now and keep its PNG under ``key`` for :func:`render` (what a report
+    needs before its results exist, such as the map, is drawn while the replications
+    run)."""
+    _PRERENDERED[key] = _png(fig() if callable(fig) else fig)
 
 
 def warm_up() -> None:
@@ -192,45 +205,39 @@ def warm_up() -> None:
     ax = fig.subplots()
     ax.set_title("countysim 县镇同权 0123456789")
     ax.plot([0, 1], [0, 1])
-    _png(fig, io.BytesIO())
+    _png(fig)
 
 
-_PENDING: list[tuple[Figure | Callable[[], Figure], Path, str, bool, str | None]] = []
+_PENDING: list[tuple[Figure | Callable[[], Figure], bool, str | None]] = []
 
 
-def _save_pending(index: int) -> None:
-    save(*_PENDING[index])
+def _render_pending(index: int) -> tuple[bytes, bytes | None]:
+    fig, svg, key = _PENDING[index]
+    return render(fig, svg, key)
 
 
-def save_all(
-    figures: Sequence[tuple[Figure | Callable[[], Figure], str, str | None]],
-    folder: Path,
-    workers: int | None = None,
+def render_all(
+    figures: Sequence[tuple[Figure | Callable[[], Figure], str | None]],
     svg: bool = False,
-) -> None:
-    """:func:`save` every ``(figure, name, key)`` into ``folder`` (a figure may be a function
-    that draws it: it is then drawn where it is saved), in forked processes that share the
+    workers: int | None = None,
+) -> list[tuple[bytes, bytes | None]]:
+    """:func:`render` every ``(figure, key)`` (a figure may be a function that draws it: it
+    is then drawn where it is rendered), in that order, in forked processes that share the
     data (no pickling) when the machine has more than one core and this process runs no
-    other thread (forking one would be unsafe); otherwise one after the other. PNG only
-    unless ``svg``."""
-    import gc
+    other thread (forking one would be unsafe); otherwise one after the other."""
     import multiprocessing
     import os
 
-    jobs = [(fig, folder, name, svg, key) for fig, name, key in figures]
+    jobs = [(fig, svg, key) for fig, key in figures]
     workers = min(workers or os.cpu_count() or 1, len(jobs))
     if workers < 2 or not can_fork():
-        for job in jobs:
-            save(*job)
-        return
+        return [render(*job) for job in jobs]
     cjk_font()  # found once, before the fork
     _PENDING[:] = jobs
-    gc.freeze()  # the children's collector leaves the shared pages alone: fewer copies
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            pool.map(_save_pending, range(len(jobs)), chunksize=1)
+            return pool.map(_render_pending, range(len(jobs)), chunksize=1)
     finally:
-        gc.unfreeze()
         _PENDING.clear()
 
 

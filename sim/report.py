@@ -4,6 +4,9 @@ numbers from the results, in ``report.html`` (one self-contained file) and ``rep
 ``write_report(folder)`` works on any folder ``countysim`` wrote: a run, a comparison
 (``compare.csv``), a sweep (``sweep.csv``) or an optimiser's folder (``candidates.csv`` or
 ``plans.csv``: :func:`write_optimise_report`); it redraws everything from the saved tables.
+A run's and a comparison's :class:`Report` can also be built from the results in memory
+(:func:`run_report`, :func:`comparison_report`) and drawn before its folder exists: the
+commands do so (:mod:`sim.drawer`), with the same figures and text.
 """
 
 from __future__ import annotations
@@ -43,7 +46,14 @@ from sim.tables import (
 )
 from sim.targets import Target, judge, swept_scope, verdict
 
-__all__ = ["before_after_table", "write_optimise_report", "write_report"]
+__all__ = [
+    "Report",
+    "before_after_table",
+    "comparison_report",
+    "run_report",
+    "write_optimise_report",
+    "write_report",
+]
 
 
 @dataclass
@@ -51,7 +61,7 @@ class Figure:
     name: str
     caption: str
     figure: matplotlib.figure.Figure | Callable[[], matplotlib.figure.Figure]
-    """The figure, or how to draw it (drawn where it is saved: :func:`plots.save_all`)."""
+    """The figure, or how to draw it (drawn where it is rendered: :func:`plots.render_all`)."""
     key: str | None = None
     """Names what the figure shows when that is known before the results (the map): a
     figure :func:`plots.prerender` drew under this key is not drawn again."""
@@ -314,57 +324,79 @@ def _md_table(table: pd.DataFrame) -> str:
 _DRAW_ORDER = {
     name: i
     for i, name in enumerate(
-        ["utilisation", "travel", "enforcement", "map", "comparison", "daily", "waiting", "queue"]
+        ["travel", "utilisation", "enforcement", "map", "comparison", "daily", "waiting", "queue"]
     )
 }
-"""Figures by the time they take to draw, longest first (measured on the example)."""
+"""Figures by the time they take to draw, longest first (measured on the example; the map
+when it was not drawn before the results)."""
 
 
-def _write(
-    folder: Path,
-    title: str,
-    intro: list[str],
-    tables: list[tuple[str, pd.DataFrame]],
-    figures: list[Figure],
-    lang: str = "en",
-    summary: Summary | None = None,
-    svg: bool = False,
-) -> Path:
-    images = folder / "figures"
-    if not svg:  # a redraw without --svg leaves no vector copy that disagrees with its PNG
-        for f in figures:
-            (images / f"{f.name}.svg").unlink(missing_ok=True)
-    # the longest to draw first, so that the forked savers finish together
-    ordered = sorted(figures, key=lambda f: _DRAW_ORDER.get(f.name.split("-")[0], len(_DRAW_ORDER)))
-    plots.save_all([(f.figure, f.name, f.key) for f in ordered], images, svg=svg)
-    body, md = [f"<h1>{html.escape(title)}</h1>"], [f"# {title}", ""]
-    if summary is not None:
-        body += _summary_html(summary, lang)
-        md += _summary_md(summary, lang)
-    body += [f"<p>{html.escape(p)}</p>" for p in intro]
-    md += [p + "\n" for p in intro]
-    for heading, table in tables:
-        body += [f"<h2>{html.escape(heading)}</h2>", _html_table(table)]
-        md += [f"## {heading}", "", _md_table(table), ""]
-    body.append(f"<h2>{html.escape(tr('figures', lang))}</h2>")
-    md += [f"## {tr('figures', lang)}", ""]
-    for f in figures:
-        data = base64.b64encode((images / f"{f.name}.png").read_bytes()).decode()
-        body.append(
-            f'<figure id="{f.name}"><img alt="{html.escape(f.name)}" '
-            f'src="data:image/png;base64,{data}"><figcaption>{html.escape(f.caption)}'
-            "</figcaption></figure>"
+@dataclass
+class Report:
+    """A report's parts in ``lang``: :meth:`draw` renders its figures and :meth:`write` puts
+    them and ``report.html`` and ``report.md`` into a folder, so that the figures can be
+    drawn before the folder exists (:mod:`sim.drawer`)."""
+
+    title: str
+    intro: list[str]
+    tables: list[tuple[str, pd.DataFrame]]
+    figures: list[Figure]
+    lang: str = "en"
+    summary: Summary | None = None
+    images: dict[str, tuple[bytes, bytes | None]] | None = None
+    """Each figure's PNG and (drawn with ``svg``) SVG, once drawn."""
+
+    def draw(self, svg: bool = False) -> Report:
+        """Render every figure (in parallel where possible: :func:`plots.render_all`), the
+        longest to draw first so that the processes drawing them finish together."""
+        order = _DRAW_ORDER.get
+        ordered = sorted(self.figures, key=lambda f: order(f.name.split("-")[0], len(_DRAW_ORDER)))
+        images = plots.render_all([(f.figure, f.key) for f in ordered], svg)
+        self.images = {f.name: image for f, image in zip(ordered, images, strict=True)}
+        return self
+
+    def write(self, folder: Path, svg: bool = False) -> Path:
+        """Write ``figures/``, ``report.html`` and ``report.md`` into ``folder`` (drawing the
+        figures first if :meth:`draw` was not called); return the HTML path."""
+        if self.images is None:
+            self.draw(svg)
+        title, lang = self.title, self.lang
+        images = folder / "figures"
+        images.mkdir(parents=True, exist_ok=True)
+        body, md = [f"<h1>{html.escape(title)}</h1>"], [f"# {title}", ""]
+        if self.summary is not None:
+            body += _summary_html(self.summary, lang)
+            md += _summary_md(self.summary, lang)
+        body += [f"<p>{html.escape(p)}</p>" for p in self.intro]
+        md += [p + "\n" for p in self.intro]
+        for heading, table in self.tables:
+            body += [f"<h2>{html.escape(heading)}</h2>", _html_table(table)]
+            md += [f"## {heading}", "", _md_table(table), ""]
+        body.append(f"<h2>{html.escape(tr('figures', lang))}</h2>")
+        md += [f"## {tr('figures', lang)}", ""]
+        for f in self.figures:
+            png, vector = self.images[f.name]
+            (images / f"{f.name}.png").write_bytes(png)
+            if vector is None:  # a redraw without --svg leaves no SVG that disagrees
+                (images / f"{f.name}.svg").unlink(missing_ok=True)
+            else:
+                (images / f"{f.name}.svg").write_bytes(vector)
+            data = base64.b64encode(png).decode()
+            body.append(
+                f'<figure id="{f.name}"><img alt="{html.escape(f.name)}" '
+                f'src="data:image/png;base64,{data}"><figcaption>{html.escape(f.caption)}'
+                "</figcaption></figure>"
+            )
+            md += [f"![{f.name}](figures/{f.name}.png)", "", f.caption, ""]
+        page = (
+            f"<!DOCTYPE html><html lang='{_HTML_LANG[lang]}'><head><meta charset='utf-8'>"
+            f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>"
+            + "\n".join(body)
+            + "</body></html>"
         )
-        md += [f"![{f.name}](figures/{f.name}.png)", "", f.caption, ""]
-    page = (
-        f"<!DOCTYPE html><html lang='{_HTML_LANG[lang]}'><head><meta charset='utf-8'><title>"
-        f"{html.escape(title)}</title><style>{CSS}</style></head><body>"
-        + "\n".join(body)
-        + "</body></html>"
-    )
-    (folder / "report.html").write_text(page, encoding="utf-8")
-    (folder / "report.md").write_text("\n".join(md), encoding="utf-8")
-    return folder / "report.html"
+        (folder / "report.html").write_text(page, encoding="utf-8")
+        (folder / "report.md").write_text("\n".join(md), encoding="utf-8")
+        return folder / "report.html"
 
 
 _HTML_LANG = {"en": "en", "zh": "zh-CN"}
@@ -445,27 +477,8 @@ def write_report(
     if (folder / "compare.csv").exists():
         manifest = json.loads((folder / "manifest.json").read_text())
         runs = [load_results(folder / name) for name in manifest["folders"]]
-        results = {r.scenario.name: r for r in runs}
         table = pd.read_csv(folder / "compare.csv")
-        metrics = KEY_METRICS + (ENFORCEMENT_METRICS if runs[0].scenario.enforcement else [])
-        figures = [comparison_figure(table, metrics, lang), *scenario_figures(results, lang)]
-        intro = [
-            tr("compare_intro", lang, names=join(results, lang), first=runs[0].scenario.name),
-            *_describe(runs[0], lang)[1:],
-        ]
-        waits = ["wait_min_mean", "wait_min_p90"]
-        tables = [
-            (tr("compare_key", lang), comparison_rows(table, metrics, lang=lang)),
-            (
-                tr("compare_busiest", lang),
-                comparison_rows(table, waits, busiest_halls(table), lang=lang),
-            ),
-        ]
-        summary = comparison_summary(
-            table, [r.scenario for r in runs], min(_reps(r) for r in runs), lang
-        )
-        title = tr("compare_title", lang, names=tr("vs", lang).join(results))
-        return _write(folder, title, intro, tables, figures, lang, summary, svg)
+        return comparison_report(runs, table, lang).write(folder, svg)
     if (folder / "sweep.csv").exists():
         table = pd.read_csv(folder / "sweep.csv")
         grid = [c for c in table.columns[1 : list(table.columns).index("metric")]]
@@ -488,8 +501,7 @@ def write_report(
         )
         summary = Summary(question, verdicts or [f.caption for f in figures], left_out)
         kinds = {t: tr(f"kind_{t.kind}", lang) if lang == "zh" else t.kind for t, _ in judged}
-        return _write(
-            folder,
+        return Report(
             tr("sweep_title", lang, grid=join(grid, lang)),
             [tr("sweep_intro", lang)],  # the verdicts are the summary's findings
             [(tr("sweep_points", lang), sweep_points(table, grid, lang))]
@@ -503,9 +515,12 @@ def write_report(
             figures,
             lang,
             summary,
-            svg,
-        )
-    results = load_results(folder)
+        ).write(folder, svg)
+    return run_report(load_results(folder), lang).write(folder, svg)
+
+
+def run_report(results: Results, lang: str = "en") -> Report:
+    """The report of one scenario's results (drawn and written by the :class:`Report`)."""
     scenario, summary = results.scenario, results.summary
     figures = scenario_figures({scenario.name: results}, lang)
     metrics = KEY_METRICS + (ENFORCEMENT_METRICS if scenario.enforcement else [])
@@ -519,9 +534,32 @@ def write_report(
         table = scope_table(summary, "team", teams, TEAM_COLUMNS, lang)
         tables.append((tr("per_team", lang), table))
     one_page = run_summary(summary, scenario, _reps(results), lang)
-    return _write(
-        folder, scenario.name, _describe(results, lang), tables, figures, lang, one_page, svg
+    return Report(scenario.name, _describe(results, lang), tables, figures, lang, one_page)
+
+
+def comparison_report(runs: list[Results], table: pd.DataFrame, lang: str = "en") -> Report:
+    """The report of a comparison: its scenarios' results (the first is the reference) and
+    the table of paired differences (``compare.csv``)."""
+    results = {r.scenario.name: r for r in runs}
+    metrics = KEY_METRICS + (ENFORCEMENT_METRICS if runs[0].scenario.enforcement else [])
+    figures = [comparison_figure(table, metrics, lang), *scenario_figures(results, lang)]
+    intro = [
+        tr("compare_intro", lang, names=join(results, lang), first=runs[0].scenario.name),
+        *_describe(runs[0], lang)[1:],
+    ]
+    waits = ["wait_min_mean", "wait_min_p90"]
+    tables = [
+        (tr("compare_key", lang), comparison_rows(table, metrics, lang=lang)),
+        (
+            tr("compare_busiest", lang),
+            comparison_rows(table, waits, busiest_halls(table), lang=lang),
+        ),
+    ]
+    summary = comparison_summary(
+        table, [r.scenario for r in runs], min(_reps(r) for r in runs), lang
     )
+    title = tr("compare_title", lang, names=tr("vs", lang).join(results))
+    return Report(title, intro, tables, figures, lang, summary)
 
 
 # --- optimisers' folders ------------------------------------------------------------------------
@@ -814,7 +852,7 @@ def write_optimise_report(
         ]
     left_out = not_modelled(pair["after"], lang) if pair is not None else []
     summary = Summary(intro[0], intro[1:], left_out)
-    return _write(folder, title, [], tables, figures, lang, summary, svg)
+    return Report(title, [], tables, figures, lang, summary).write(folder, svg)
 
 
 def _hall_verdict(table: pd.DataFrame, metric: str, value: float, lang: str = "en") -> str:

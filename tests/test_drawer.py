@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+import sim.cli
 import sim.drawer
 from sim import plots, report
 from sim.cli import app
-from sim.drawer import Drawer
+from sim.drawer import Drawer, DrawerGone
 from sim.experiment import run
 from sim.scenario import load_scenario
 from sim.store import load_results, write_run
@@ -29,7 +30,11 @@ def _fail(message: str) -> None:
     raise ValueError(message)
 
 
-def test_a_drawer_returns_results_raises_errors_and_runs_here_when_gone() -> None:
+def _dies(*_: object) -> None:
+    os._exit(9)  # as a drawer killed while it draws
+
+
+def test_a_drawer_returns_results_raises_errors_and_says_when_gone() -> None:
     with sim.drawer.drawer(True) as helper:
         assert isinstance(helper, Drawer)
         assert helper(pow, 2, 10) == 1024
@@ -38,10 +43,23 @@ def test_a_drawer_returns_results_raises_errors_and_runs_here_when_gone() -> Non
             helper(_fail, "no such hall")
         os.kill(helper._process.pid, signal.SIGKILL)
         helper._process.join()
-        assert helper(os.getpid) == os.getpid()  # gone: the call runs here
+        with pytest.raises(DrawerGone):
+            helper(os.getpid)
     assert not helper._process.is_alive()
     with sim.drawer.drawer(False) as none:
         assert none is None
+
+
+def test_a_command_whose_drawer_died_draws_the_report_itself(
+    tmp_path: Path, county_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sim.drawer, "draw_ahead", _dies)
+    monkeypatch.setattr(sim.cli, "draw_ahead", _dies)
+    command = ["run", str(county_file), "-r", "1", "--days", "2", "--executor", "serial", "-q"]
+    result = runner.invoke(app, [*command, "--out", str(tmp_path / "a")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "a" / "report.html").stat().st_size > 10_000
+    assert (tmp_path / "a" / "figures" / "travel.png").exists()
 
 
 def _files(folder: Path) -> dict[str, bytes]:
@@ -71,6 +89,18 @@ def test_the_drawer_writes_the_report_the_command_would(
     drawn, here = _files(tmp_path / "a"), _files(tmp_path / "b")
     assert "figures/map.png" in drawn and len(drawn) >= 6
     assert drawn == here
+
+
+def test_countysim_report_redraws_the_report_the_run_wrote(
+    tmp_path: Path, county_file: Path
+) -> None:
+    """The run's report, drawn from the results in memory, and the one `countysim report`
+    draws from the saved tables are the same, figure for figure."""
+    command = ["run", str(county_file), "-r", "2", "--days", "2", "--executor", "serial", "-q"]
+    assert runner.invoke(app, [*command, "--out", str(tmp_path / "a")]).exit_code == 0
+    written = _files(tmp_path / "a")
+    assert runner.invoke(app, ["report", str(tmp_path / "a")]).exit_code == 0
+    assert _files(tmp_path / "a") == written
 
 
 def test_a_prerendered_map_is_written_as_it_was_drawn(tmp_path: Path, county_file: Path) -> None:

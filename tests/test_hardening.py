@@ -255,12 +255,12 @@ def test_a_run_killed_while_drawing_leaves_nothing(
 ) -> None:
     import sim.report
 
-    def killed(folder: Path, *args: object) -> None:
+    def killed(report: object, folder: Path, *args: object) -> None:
         (Path(folder) / "figures").mkdir()
         (Path(folder) / "figures" / "map.png").write_bytes(b"half a figure")
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(sim.report, "write_report", killed)
+    monkeypatch.setattr(sim.report.Report, "write", killed)
     quick = [a for a in QUICK if a != "--no-figures"]
     for command in (["run", str(county_file)], ["compare", str(county_file), str(county_file)]):
         result = runner.invoke(app, [*command, *quick, "--out", str(tmp_path / "out")])
