@@ -91,10 +91,11 @@ class Drawer:
             raise DrawerGone("the drawing process cannot be given its work") from None
 
     def close(self, now: bool = False) -> None:
-        """Let the drawer finish what it was given and stop, or with ``now`` stop it (and
-        the processes saving its figures) at once; wait for it either way."""
+        """Let the drawer finish what it was given and stop (within seconds: all it was
+        given has been waited for by then), or with ``now`` stop it at once (the processes
+        rendering its figures write no files and end when they find it gone)."""
         self._conn.close()  # the drawer reads the end of its work
-        self._process.join(0 if now else None)
+        self._process.join(0 if now else 10)
         if self._process.is_alive():
             self._process.terminate()
             self._process.join()
