@@ -315,11 +315,11 @@ def run_command(
     lang: LangOpt = None,
 ) -> None:
     """Run a scenario and write results/<scenario>-<stamp>/ with figures and a report."""
-    from sim.capacity import offered_load
-    from sim.experiment import Precision, run
-    from sim.store import check_out, write_run
+    with drawer(figures) as helper:  # first: it imports the plotting while this imports the rest
+        from sim.capacity import offered_load
+        from sim.experiment import Precision, run
+        from sim.store import check_out, write_run
 
-    with drawer(figures) as helper:
         loaded = _load(scenario, set_, seed, days)
         lang = _lang(lang, loaded)
         where = _where(executor, workers, scheduler)
@@ -388,12 +388,12 @@ def compare_command(
     """Compare scenarios with the same citizens: differences to the first, with 95% CIs.
 
     Writes results/compare-<stamp>/ (compare.csv, one run folder per scenario, report)."""
-    from sim.experiment import compare
-    from sim.store import check_out, write_comparison
-
     if len(scenarios) < 2:
         raise BadInput("compare needs at least two scenario files")
-    with drawer(figures) as helper:
+    with drawer(figures) as helper:  # first: it imports the plotting while this imports the rest
+        from sim.experiment import compare
+        from sim.store import check_out, write_comparison
+
         loaded = [_load(path, set_, None, days) for path in scenarios]
         lang = _lang(lang, loaded[0])
         where = _where(executor, workers, scheduler)

@@ -36,8 +36,9 @@ __all__ = [
     "write_ahead",
 ]
 
-NICE = 10
-"""How much lower the drawer's priority is than the command's (and its replications')."""
+NICE = 19
+"""How much lower the drawer's priority is than the command's (and its replications'): the
+lowest, so that it runs on what they leave idle."""
 
 
 class DrawerGone(RuntimeError):
@@ -108,7 +109,7 @@ def can_fork() -> bool:
 
 @contextmanager
 def drawer(wanted: bool) -> Iterator[Drawer | None]:
-    """A :class:`Drawer` that has started to import and warm up the plotting (``None`` when
+    """A :class:`Drawer` that has started to import the plotting (``None`` when
     not ``wanted``, on one core, or where it cannot fork); stopped on leaving, at once if
     the command failed."""
     if not (wanted and (os.cpu_count() or 1) > 1 and can_fork()):
@@ -116,7 +117,7 @@ def drawer(wanted: bool) -> Iterator[Drawer | None]:
         return
     helper = Drawer()
     try:
-        helper.start(_warm_up, optional=True)
+        helper.start(_import_report, optional=True)
         yield helper
     except BaseException:
         helper.close(now=True)
@@ -124,10 +125,8 @@ def drawer(wanted: bool) -> Iterator[Drawer | None]:
     helper.close()
 
 
-def _warm_up() -> None:
-    from sim import plots
-
-    plots.warm_up()
+def _import_report() -> None:
+    import sim.report  # noqa: F401 - matplotlib and the rest: half a second
 
 
 def prerender_map(scenarios: dict, lang: str) -> None:

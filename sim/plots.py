@@ -9,7 +9,6 @@ without one a single :class:`CJKFontWarning` says so.
 
 from __future__ import annotations
 
-import importlib
 import io
 import math
 import re
@@ -195,17 +194,6 @@ def prerender(key: str, fig: Figure | Callable[[], Figure]) -> None:
     needs before its results exist, such as the map, is drawn while the replications
     run)."""
     _PRERENDERED[key] = _png(fig() if callable(fig) else fig)
-
-
-def warm_up() -> None:
-    """Load the fonts and draw text once, in both languages' fonts, so that processes forked
-    afterwards to draw figures start warm."""
-    importlib.import_module("sim.report")
-    fig = _figure(2, 1)
-    ax = fig.subplots()
-    ax.set_title("countysim 县镇同权 0123456789")
-    ax.plot([0, 1], [0, 1])
-    _png(fig)
 
 
 _PENDING: list[tuple[Figure | Callable[[], Figure], bool, str | None]] = []
