@@ -48,7 +48,8 @@ def test_user_text_prints_literally(tmp_path: Path) -> None:
 
     data = small_county()
     data["name"] = "[/x] evil :100: [bold]Zhu[/bold]he"
-    code, text = _invoke("run", str(write_yaml(tmp_path / "evil.yaml", data)), *QUICK)
+    evil = str(write_yaml(tmp_path / "evil.yaml", data))
+    code, text = _invoke("run", evil, *QUICK, "--out", str(tmp_path / "out"))
     assert code == 0 and "[/x] evil :100: [bold]Zhu[/bold]he" in text
 
     lines = yaml.safe_dump(small_county(), sort_keys=False).splitlines()
