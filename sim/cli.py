@@ -549,7 +549,7 @@ def _report(
     def write(folder: Path) -> object:
         if helper is not None:
             try:
-                return helper(write_ahead, folder, svg)
+                return helper(write_ahead, folder)
             except DrawerGone:
                 pass
         return report_of(what, lang, *data).write(folder, svg)

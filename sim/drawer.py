@@ -145,7 +145,8 @@ _AHEAD: list[tuple[bool, Any]] = []
 def report_of(what: str, lang: str, *data: Any) -> Any:
     """The :class:`sim.report.Report` of a run (``what="run"``, ``data``: its results) or of
     a comparison (``"comparison"``: the results of each scenario, the table of
-    differences), in ``lang``, not yet drawn."""
+    differences), in ``lang``, not yet drawn. (Named by a word, not passed as a function:
+    the command would have to import the report, and matplotlib with it, to send one.)"""
     from sim import report
 
     build = {"run": report.run_report, "comparison": report.comparison_report}[what]
@@ -161,13 +162,13 @@ def draw_ahead(what: str, lang: str, svg: bool, *data: Any) -> None:
         _AHEAD[:] = [(False, exc)]
 
 
-def write_ahead(folder: Path, svg: bool) -> Path:
+def write_ahead(folder: Path) -> Path:
     """In the drawer: write the report :func:`draw_ahead` drew into ``folder`` (or raise
     what stopped it); return the HTML path."""
     ok, value = _AHEAD.pop()
     if not ok:
         raise value
-    return value.write(folder, svg)
+    return value.write(folder)
 
 
 def _serve(conn: Any, theirs: Any) -> None:

@@ -356,8 +356,9 @@ class Report:
         return self
 
     def write(self, folder: Path, svg: bool = False) -> Path:
-        """Write ``figures/``, ``report.html`` and ``report.md`` into ``folder`` (drawing the
-        figures first if :meth:`draw` was not called); return the HTML path."""
+        """Write ``figures/``, ``report.html`` and ``report.md`` into ``folder``; return the
+        HTML path. Figures not yet drawn are drawn first (with SVG copies if ``svg``);
+        drawn ones are written as :meth:`draw` made them."""
         if self.images is None:
             self.draw(svg)
         title, lang = self.title, self.lang
